@@ -131,3 +131,6 @@ type AuditFilter struct {
 	BeforeSeq int64 // keyset cursor: entries with Seq < BeforeSeq; 0 = newest
 	Limit     int
 }
+
+// LastHash returns the Hash of the last verified entry.
+func (v *ChainVerifier) LastHash() string { return v.prevHash }

@@ -36,6 +36,9 @@ type FieldError struct {
 // ValidationError collects field errors. It unwraps to ErrInvalid.
 type ValidationError struct {
 	Fields []FieldError
+	// Conflict marks input that is well-formed but collides with existing
+	// data (a taken name); it then unwraps to ErrConflict instead.
+	Conflict bool
 }
 
 // Add records a field error.
@@ -59,8 +62,18 @@ func (v *ValidationError) Error() string {
 	return "invalid input: " + strings.Join(parts, "; ")
 }
 
-// Unwrap lets errors.Is(err, ErrInvalid) match.
-func (v *ValidationError) Unwrap() error { return ErrInvalid }
+// Unwrap lets errors.Is(err, ErrInvalid) (or ErrConflict) match.
+func (v *ValidationError) Unwrap() error {
+	if v.Conflict {
+		return ErrConflict
+	}
+	return ErrInvalid
+}
+
+// Conflict is a ValidationError for a value that is already taken.
+func Conflict(field, message string) error {
+	return &ValidationError{Fields: []FieldError{{Field: field, Code: "taken", Message: message}}, Conflict: true}
+}
 
 // Invalid is a shorthand for a ValidationError with a single field.
 func Invalid(field, code, message string) error {

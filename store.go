@@ -75,7 +75,8 @@ type Tx interface {
 	CreateSession(ctx context.Context, s Session) error
 	TouchSession(ctx context.Context, id string, at time.Time) error
 	DeleteSession(ctx context.Context, id string) error
-	DeleteSessionsOfUser(ctx context.Context, userID string) (int, error)
+	// DeleteSessionsOfUser ends every session of a user except exceptID ("" = none kept).
+	DeleteSessionsOfUser(ctx context.Context, userID, exceptID string) (int, error)
 	DeleteExpiredSessions(ctx context.Context, now time.Time, idle time.Duration) (int, error)
 
 	CreateAPIToken(ctx context.Context, t APIToken) error

@@ -39,8 +39,8 @@ type Options struct {
 
 // DB is an open database. It implements hikeshi.Store.
 type DB struct {
-	queries           // reads go to the reader pool
-	writer  *sql.DB   // SQLite: one connection; PostgreSQL: the same pool as readers
+	queries         // reads go to the reader pool
+	writer  *sql.DB // SQLite: one connection; PostgreSQL: the same pool as readers
 	readers *sql.DB
 	path    string // SQLite file path; empty on PostgreSQL
 }

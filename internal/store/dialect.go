@@ -102,7 +102,6 @@ func (c timeCol) parse(s string) error {
 	return nil
 }
 
-
 // mapError turns driver errors into the domain's sentinel errors, by code, in
 // this one place.
 func mapError(err error) error {

@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
 )
 
 //go:embed migrations
@@ -184,4 +183,3 @@ func (db *DB) Migrate(ctx context.Context) error {
 	}
 	return nil
 }
-

@@ -169,9 +169,9 @@ func (t *tx) DeleteSession(ctx context.Context, id string) error {
 	return t.execOne(ctx, "DELETE FROM sessions WHERE id = ?", id)
 }
 
-// DeleteSessionsOfUser ends every session of a user.
-func (t *tx) DeleteSessionsOfUser(ctx context.Context, userID string) (int, error) {
-	res, err := t.exec(ctx, "DELETE FROM sessions WHERE user_id = ?", userID)
+// DeleteSessionsOfUser ends every session of a user except exceptID.
+func (t *tx) DeleteSessionsOfUser(ctx context.Context, userID, exceptID string) (int, error) {
+	res, err := t.exec(ctx, "DELETE FROM sessions WHERE user_id = ? AND id <> ?", userID, exceptID)
 	if err != nil {
 		return 0, err
 	}

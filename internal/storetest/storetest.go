@@ -125,7 +125,6 @@ func NewPostgresURL(t testing.TB) string {
 	return pg.baseURL + "/" + name
 }
 
-
 func (h *harness) start() {
 	if u := os.Getenv("HIKESHI_TEST_POSTGRES_URL"); u != "" {
 		pu, err := url.Parse(u)

@@ -1,0 +1,78 @@
+// Package service holds Hikeshi's business rules: authorization, validation
+// and the audit entry of every change, each written in the same transaction
+// as the change. It depends on the domain package only; the store is reached
+// through hikeshi.Store.
+package service
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hikeshi/hikeshi"
+)
+
+// Options configure the services.
+type Options struct {
+	Clock    hikeshi.Clock
+	Sessions hikeshi.SessionPolicy
+	Login    hikeshi.LoginPolicy
+	Argon    ArgonParams
+}
+
+// Services bundles every service over one store.
+type Services struct {
+	Departments *Departments
+	Users       *Users
+	Auth        *Auth
+	Audit       *Audit
+}
+
+// New builds the services. Zero options take the defaults.
+func New(st hikeshi.Store, o Options) *Services {
+	if o.Clock == nil {
+		o.Clock = hikeshi.SystemClock{}
+	}
+	if o.Sessions == (hikeshi.SessionPolicy{}) {
+		o.Sessions = hikeshi.DefaultSessionPolicy
+	}
+	if o.Login == (hikeshi.LoginPolicy{}) {
+		o.Login = hikeshi.DefaultLoginPolicy
+	}
+	if o.Argon == (ArgonParams{}) {
+		o.Argon = DefaultArgon
+	}
+	b := base{st: st, clock: o.Clock}
+	return &Services{
+		Departments: &Departments{base: b},
+		Users:       &Users{base: b, argon: o.Argon},
+		Auth:        newAuth(b, o),
+		Audit:       &Audit{base: b},
+	}
+}
+
+// base is what every service shares.
+type base struct {
+	st    hikeshi.Store
+	clock hikeshi.Clock
+}
+
+// audit appends one audit entry inside tx.
+func (b base) audit(ctx context.Context, tx hikeshi.Tx, actor hikeshi.Actor, action, entity, id string, before, after any) error {
+	if _, err := tx.AppendAudit(ctx, b.clock.Now(), hikeshi.AuditEvent{
+		Actor: actor, Action: action, Entity: entity, EntityID: id, Before: before, After: after,
+	}); err != nil {
+		return fmt.Errorf("%s: %w", action, err)
+	}
+	return nil
+}
+
+// forbid returns ErrForbidden wrapped with what was refused.
+func forbid(what string) error { return fmt.Errorf("%s: %w", what, hikeshi.ErrForbidden) }
+
+// requireWriter refuses read-only actors.
+func requireWriter(a hikeshi.Actor, what string) error {
+	if a.ReadOnly() {
+		return forbid(what)
+	}
+	return nil
+}
