@@ -107,7 +107,7 @@ func (v *ChainVerifier) Next(r AuditRecord) error {
 	switch {
 	case r.Seq != want:
 		if r.Seq > want {
-			return &ChainBreak{r.Seq, r.ID, fmt.Sprintf("entries %d to %d are missing (deleted)", want, r.Seq-1)}
+			return &ChainBreak{r.Seq, r.ID, fmt.Sprintf("entries %d to %d are missing (deleted or re-ordered)", want, r.Seq-1)}
 		}
 		return &ChainBreak{r.Seq, r.ID, fmt.Sprintf("sequence number %d appears out of order after %d (re-ordered)", r.Seq, v.n)}
 	case r.PrevHash != prev:
