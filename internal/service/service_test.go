@@ -31,11 +31,11 @@ func (c *fakeClock) Advance(d time.Duration) {
 
 // fixture is an organisation with one user per role.
 type fixture struct {
-	db    *store.DB
-	svc   *service.Services
-	clock *fakeClock
-	it    hikeshi.Department
-	sales hikeshi.Department
+	db                                   *store.DB
+	svc                                  *service.Services
+	clock                                *fakeClock
+	it                                   hikeshi.Department
+	sales                                hikeshi.Department
 	admin, csirt, member, other, auditor hikeshi.User
 }
 
