@@ -167,6 +167,9 @@ func TestUserVisibilityAndRules(t *testing.T) {
 		if _, err := f.svc.Users.Update(ctx, actor(f.auditor), f.auditor.ID, service.UserPatch{Name: &name}); !errors.Is(err, hikeshi.ErrForbidden) {
 			t.Errorf("auditor changed something: %v", err)
 		}
+		if _, err := f.svc.Users.Update(ctx, actor(f.auditor), f.auditor.ID, service.UserPatch{Locale: &loc}); err != nil {
+			t.Errorf("auditor could not choose their language: %v", err)
+		}
 
 		// The audit log never holds password hashes.
 		recs, err := f.svc.Audit.List(ctx, actor(f.auditor), hikeshi.AuditFilter{Entity: "user", Limit: 100})
@@ -351,6 +354,7 @@ func TestAuditVerifyFindsTampering(t *testing.T) {
 		{"modified", "UPDATE audit_log SET after_json = '{\"role\":\"admin\"}' WHERE seq = 3", "entry 3"},
 		{"deleted", "DELETE FROM audit_log WHERE seq = 4", "entry 5"},
 		{"deleted at the end", "DELETE FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log)", "missing"},
+		{"head reset", "UPDATE audit_head SET seq = 0, hash = ''", "chain head records 0 entries"},
 		{"re-ordered", "UPDATE audit_log SET seq = CASE seq WHEN 2 THEN 3 ELSE 2 END WHERE seq IN (2, 3)", "entry 2"},
 	}
 	for _, tc := range tests {

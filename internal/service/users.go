@@ -154,7 +154,10 @@ func (s *Users) Create(ctx context.Context, actor hikeshi.Actor, in UserInput) (
 // and language.
 func (s *Users) Update(ctx context.Context, actor hikeshi.Actor, id string, p UserPatch) (hikeshi.User, error) {
 	self := actor.UserID == id && actor.UserID != ""
-	if !actor.CanAdminister() && !(self && p.Role == nil && p.DepartmentID == nil && !actor.ReadOnly()) {
+	// Users keep their own profile: name and language. A read-only auditor
+	// changes no records but may still choose the language they read in.
+	selfAllowed := self && p.Role == nil && p.DepartmentID == nil && (!actor.ReadOnly() || p.Name == nil)
+	if !actor.CanAdminister() && !selfAllowed {
 		return hikeshi.User{}, forbid("update user")
 	}
 	if self && p.Role != nil && *p.Role != hikeshi.RoleAdmin {

@@ -107,8 +107,8 @@ func escapeLike(s string) string {
 	return string(out)
 }
 
-// WalkAudit streams every entry in chain order and returns the chain head as
-// it was before the walk began (entries appended during the walk are walked too).
+// WalkAudit streams every entry in chain order and returns the chain head.
+// Inside a transaction both come from the same snapshot.
 func (q queries) WalkAudit(ctx context.Context, fn func(hikeshi.AuditRecord) error) (int64, string, error) {
 	var headSeq int64
 	var headHash string
@@ -136,4 +136,15 @@ func (q queries) WalkAudit(ctx context.Context, fn func(hikeshi.AuditRecord) err
 			return headSeq, headHash, nil
 		}
 	}
+}
+
+// WalkAudit on the database walks inside one read snapshot, so the chain head
+// it returns and the entries it streams agree exactly.
+func (db *DB) WalkAudit(ctx context.Context, fn func(hikeshi.AuditRecord) error) (int64, string, error) {
+	tx, err := db.readers.BeginTx(ctx, db.d.snapshotOptions())
+	if err != nil {
+		return 0, "", fmt.Errorf("audit: begin a read snapshot: %w", err)
+	}
+	defer tx.Rollback() // read-only
+	return queries{q: tx, d: db.d}.WalkAudit(ctx, fn)
 }

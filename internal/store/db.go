@@ -39,10 +39,11 @@ type Options struct {
 
 // DB is an open database. It implements hikeshi.Store.
 type DB struct {
-	queries         // reads go to the reader pool
-	writer  *sql.DB // SQLite: one connection; PostgreSQL: the same pool as readers
-	readers *sql.DB
-	path    string // SQLite file path; empty on PostgreSQL
+	queries          // reads go to the reader pool
+	writer   *sql.DB // SQLite: one connection; PostgreSQL: the same pool as readers
+	readers  *sql.DB
+	path     string // SQLite file path; empty on PostgreSQL
+	readOnly bool   // opened by a command that only reads: leaves checkpoints to the server
 }
 
 var _ hikeshi.Store = (*DB)(nil)
@@ -121,7 +122,7 @@ func openSQLite(ctx context.Context, o Options) (*DB, error) {
 	n := max(4, runtime.NumCPU())
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	db := &DB{queries: queries{q: r, d: dialect{SQLite}}, writer: w, readers: r, path: path}
+	db := &DB{queries: queries{q: r, d: dialect{SQLite}}, writer: w, readers: r, path: path, readOnly: o.ReadOnly}
 	if err := db.checkOwner(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -214,7 +215,8 @@ func openPostgres(ctx context.Context, o Options) (*DB, error) {
 	defer cancel()
 	if err := pool.PingContext(pctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("cannot reach PostgreSQL at %s:%d: %s", cfg.Host, cfg.Port, firstLine(err.Error()))
+		return nil, fmt.Errorf("cannot reach PostgreSQL at %s:%d (%s); check that PostgreSQL is running and that --db names the right host, port, user and database",
+			cfg.Host, cfg.Port, rootCause(err))
 	}
 	db := &DB{queries: queries{q: pool, d: dialect{Postgres}}, writer: pool, readers: pool}
 	if err := db.checkOwner(ctx); err != nil {
@@ -242,6 +244,18 @@ func redactURL(s string) string {
 	return u.Redacted()
 }
 
+// rootCause returns the innermost error's first line: pgx wraps the reason
+// (refused, timed out, bad password) under a generic "failed to connect".
+func rootCause(err error) string {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return firstLine(err.Error())
+		}
+		err = next
+	}
+}
+
 func firstLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		return s[:i]
@@ -249,10 +263,11 @@ func firstLine(s string) string {
 	return s
 }
 
-// Close closes the pools; on SQLite it first checkpoints the write-ahead log.
+// Close closes the pools; on SQLite it first checkpoints the write-ahead log
+// (unless opened read-only, so a backup never waits on a busy server).
 func (db *DB) Close() error {
 	var errs []error
-	if db.d.engine == SQLite {
+	if db.d.engine == SQLite && !db.readOnly {
 		_, err := db.writer.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 		errs = append(errs, err)
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
@@ -72,6 +73,17 @@ func (d dialect) forUpdate() string {
 		return " FOR UPDATE"
 	}
 	return ""
+}
+
+// snapshotOptions begins a read-only transaction that sees one snapshot. On
+// SQLite a deferred BEGIN on a reader connection (the driver omits _txlock's
+// IMMEDIATE for read-only transactions) becomes a WAL snapshot at its first
+// read; on PostgreSQL it is BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY.
+func (d dialect) snapshotOptions() *sql.TxOptions {
+	if d.engine == Postgres {
+		return &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+	}
+	return &sql.TxOptions{ReadOnly: true}
 }
 
 // timeCol scans a time column from either engine.

@@ -1,11 +1,26 @@
 // Package web is Hikeshi's server-rendered HTML user interface.
+//
+// Pages are html/template files parsed once at start-up from an embedded file
+// system; each page has one typed view model and is rendered into a buffer
+// before anything is written, so a template error becomes a clean 500 page
+// and never half a page. htmx (vendored under static/) may enhance pages,
+// but every primary action is a plain form that works without JavaScript.
+//
+// The UI holds no business rules: every change goes through a service method
+// with the signed-in user as the actor, and authorization is the service's.
+// The UI only hides what a user cannot do.
 package web
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"time"
 
 	"github.com/hikeshi/hikeshi"
+	"github.com/hikeshi/hikeshi/internal/httpx"
+	"github.com/hikeshi/hikeshi/internal/i18n"
 	"github.com/hikeshi/hikeshi/internal/service"
 )
 
@@ -16,17 +31,65 @@ type Options struct {
 	Clock    hikeshi.Clock
 	BaseURL  string // public address, e.g. https://hikeshi.example.org
 	Secure   bool   // cookies get the Secure attribute (served over TLS)
+	// Location is the time zone in which times are shown; nil means the
+	// server's local zone.
+	Location *time.Location
+	// LoginLimiter limits sign-in attempts per client address; nil gives a
+	// burst of 10 and then one attempt every 6 seconds.
+	LoginLimiter *httpx.Limiter
 }
 
 // Handler serves the HTML UI.
 type Handler struct {
-	o Options
+	o      Options
+	svc    *service.Services
+	log    *slog.Logger
+	clock  hikeshi.Clock
+	loc    *time.Location
+	tr     *i18n.Translator
+	pages  *pages
+	assets *assets
+	login  *httpx.Limiter
+	cop    *http.CrossOriginProtection
 }
 
 // New parses the templates and message catalogues and returns the UI.
 func New(o Options) (*Handler, error) {
-	return &Handler{o: o}, nil
+	if o.Services == nil {
+		return nil, fmt.Errorf("web: Options.Services is required")
+	}
+	h := &Handler{o: o, svc: o.Services, log: o.Log, clock: o.Clock, loc: o.Location, login: o.LoginLimiter}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.clock == nil {
+		h.clock = hikeshi.SystemClock{}
+	}
+	if h.loc == nil {
+		h.loc = time.Local
+	}
+	if h.login == nil {
+		h.login = httpx.NewLimiter(1.0/6, 10)
+	}
+	var err error
+	if h.tr, err = i18n.New(); err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	if h.assets, err = loadAssets(); err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	if h.pages, err = parsePages(h.assets); err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	h.cop = http.NewCrossOriginProtection()
+	if o.BaseURL != "" {
+		// Behind a proxy that rewrites Host, the public origin still counts as ours.
+		if u, err := url.Parse(o.BaseURL); err == nil && u.Scheme != "" && u.Host != "" {
+			if err := h.cop.AddTrustedOrigin(u.Scheme + "://" + u.Host); err != nil {
+				return nil, fmt.Errorf("web: base URL %q as trusted origin: %w", o.BaseURL, err)
+			}
+		}
+	}
+	h.cop.SetDenyHandler(http.HandlerFunc(h.crossOriginDenied))
+	return h, nil
 }
-
-// Register adds the UI's routes to mux.
-func (h *Handler) Register(mux *http.ServeMux) {}

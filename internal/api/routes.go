@@ -1,0 +1,110 @@
+package api
+
+import (
+	"net/http"
+	"slices"
+)
+
+// route is one operation of the API: how it is mounted, how it is described
+// in the OpenAPI document, and its handler.
+type route struct {
+	method  string
+	path    string // below Prefix, with {name} wildcards
+	op      string // OpenAPI operationId
+	tag     string
+	summary string
+	doc     string
+
+	params       []param // query parameters besides limit and cursor
+	list         bool    // cursor-paginated; the response is a list of resp
+	body         any     // the request body's type (a zero value), nil for none
+	optionalBody bool    // the body may be empty
+	status       int     // the success status
+	resp         any     // the response's type (a zero value), nil for no content
+	public       bool    // no authentication (only the OpenAPI document)
+	handle       func(c *call) error
+}
+
+// param is a query parameter.
+type param struct {
+	name string
+	typ  string // string, integer, uuid or date-time
+	enum string // a key of enums, or ""
+	doc  string
+}
+
+func (rt *route) pattern() string { return rt.method + " " + Prefix + rt.path }
+
+// declares reports whether the route takes query parameter name.
+func (rt *route) declares(name string) bool {
+	if rt.list && (name == "limit" || name == "cursor") {
+		return true
+	}
+	return slices.ContainsFunc(rt.params, func(p param) bool { return p.name == name })
+}
+
+// table lists every operation of the API.
+func (h *Handler) table() []route {
+	const get, post, patch, del = http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete
+	return []route{
+		{method: get, path: "/openapi.json", op: "getOpenAPIDocument", tag: "meta", public: true,
+			summary: "The OpenAPI 3.1 document of this API", status: http.StatusOK, resp: map[string]any{}, handle: h.openAPI},
+
+		{method: get, path: "/me", op: "getMe", tag: "me", summary: "The account of the token's owner",
+			status: http.StatusOK, resp: userJSON{}, handle: h.getMe},
+		{method: get, path: "/me/tokens", op: "listMyTokens", tag: "me", summary: "Your API tokens, newest first, revoked ones included",
+			list: true, status: http.StatusOK, resp: tokenJSON{}, handle: h.listTokens},
+		{method: post, path: "/me/tokens", op: "createMyToken", tag: "me", summary: "Issue an API token for yourself",
+			doc:  "The response carries the secret token; it is shown only this once and stored only as a hash.",
+			body: tokenCreateJSON{}, optionalBody: true, status: http.StatusCreated, resp: tokenCreatedJSON{}, handle: h.createToken},
+		{method: get, path: "/me/tokens/{id}", op: "getMyToken", tag: "me", summary: "One of your API tokens",
+			status: http.StatusOK, resp: tokenJSON{}, handle: h.getToken},
+		{method: del, path: "/me/tokens/{id}", op: "revokeMyToken", tag: "me", summary: "Revoke one of your API tokens",
+			doc: "Revoking an already revoked token succeeds too.", status: http.StatusNoContent, handle: h.revokeToken},
+
+		{method: get, path: "/departments", op: "listDepartments", tag: "departments", summary: "The organisation's departments",
+			list: true, status: http.StatusOK, resp: departmentJSON{}, handle: h.listDepartments},
+		{method: post, path: "/departments", op: "createDepartment", tag: "departments", summary: "Create a department (admins)",
+			body: departmentCreateJSON{}, status: http.StatusCreated, resp: departmentJSON{}, handle: h.createDepartment},
+		{method: get, path: "/departments/{id}", op: "getDepartment", tag: "departments", summary: "One department",
+			status: http.StatusOK, resp: departmentJSON{}, handle: h.getDepartment},
+		{method: patch, path: "/departments/{id}", op: "updateDepartment", tag: "departments", summary: "Change a department (admins)",
+			doc:  "JSON merge-patch (RFC 7396): fields left out stay as they are.",
+			body: departmentPatchJSON{}, status: http.StatusOK, resp: departmentJSON{}, handle: h.updateDepartment},
+		{method: del, path: "/departments/{id}", op: "deleteDepartment", tag: "departments", summary: "Delete a department without members (admins)",
+			status: http.StatusNoContent, handle: h.deleteDepartment},
+
+		{method: get, path: "/users", op: "listUsers", tag: "users", summary: "Accounts",
+			doc: "Admins, CSIRT, managers and auditors see every account; members see those of their own department.",
+			params: []param{
+				{name: "department_id", typ: "uuid", doc: "Only the members of this department."},
+				{name: "role", typ: "string", enum: "role", doc: "Only accounts with this role."},
+			},
+			list: true, status: http.StatusOK, resp: userJSON{}, handle: h.listUsers},
+		{method: post, path: "/users", op: "createUser", tag: "users", summary: "Create an account (admins)",
+			body: userCreateJSON{}, status: http.StatusCreated, resp: userJSON{}, handle: h.createUser},
+		{method: get, path: "/users/{id}", op: "getUser", tag: "users", summary: "One account",
+			status: http.StatusOK, resp: userJSON{}, handle: h.getUser},
+		{method: patch, path: "/users/{id}", op: "updateUser", tag: "users", summary: "Change an account",
+			doc:  "JSON merge-patch (RFC 7396): fields left out stay as they are; null clears department_id or locale. Admins change every field; users their own name and locale.",
+			body: userPatchJSON{}, status: http.StatusOK, resp: userJSON{}, handle: h.updateUser},
+		{method: post, path: "/users/{id}/disable", op: "disableUser", tag: "users", summary: "Disable an account (admins)",
+			doc:    "Ends its sessions; its API tokens stop working while it is disabled. Admins cannot disable themselves.",
+			status: http.StatusOK, resp: userJSON{}, handle: h.setDisabled(true)},
+		{method: post, path: "/users/{id}/enable", op: "enableUser", tag: "users", summary: "Re-enable an account (admins)",
+			status: http.StatusOK, resp: userJSON{}, handle: h.setDisabled(false)},
+		{method: post, path: "/users/{id}/unlock", op: "unlockUser", tag: "users", summary: "Clear a sign-in lock-out (admins)",
+			status: http.StatusOK, resp: userJSON{}, handle: h.unlockUser},
+
+		{method: get, path: "/audit", op: "listAuditEntries", tag: "audit", summary: "The audit log, newest first (admins, auditors)",
+			params: []param{
+				{name: "actor_id", typ: "uuid", doc: "Only entries by this user."},
+				{name: "action", typ: "string", doc: "Only actions starting with this text, e.g. user. or user.create."},
+				{name: "entity", typ: "string", doc: "Only entries about this kind of record, e.g. user."},
+				{name: "entity_id", typ: "string", doc: "Only entries about this record."},
+				{name: "since", typ: "date-time", doc: "Only entries at or after this time (RFC 3339)."},
+				{name: "until", typ: "date-time", doc: "Only entries before this time (RFC 3339)."},
+			},
+			list: true, status: http.StatusOK, resp: auditJSON{}, handle: h.listAudit},
+	}
+}

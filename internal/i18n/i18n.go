@@ -1,0 +1,89 @@
+// Package i18n holds the user interface's message catalogues (Japanese and
+// English) and chooses a language from what a browser accepts.
+//
+// Catalogues are embedded JSON files, one per language, mapping a dotted key
+// to a message. A message may hold fmt verbs; both languages of a key use the
+// same verbs (explicit argument indexes such as %[2]s let Japanese reorder
+// them). Tests keep the two catalogues in step.
+package i18n
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/hikeshi/hikeshi"
+)
+
+//go:embed messages/*.json
+var files embed.FS
+
+// Supported lists the interface languages, the default first.
+var Supported = []hikeshi.Locale{hikeshi.LocaleEN, hikeshi.LocaleJA}
+
+// Default is the language used when nothing else decides.
+const Default = hikeshi.LocaleEN
+
+// Translator looks up messages. It is read-only after New and safe for
+// concurrent use.
+type Translator struct {
+	cats map[hikeshi.Locale]map[string]string
+}
+
+// New loads the embedded catalogues.
+func New() (*Translator, error) {
+	t := &Translator{cats: map[hikeshi.Locale]map[string]string{}}
+	for _, l := range Supported {
+		b, err := files.ReadFile("messages/" + string(l) + ".json")
+		if err != nil {
+			return nil, fmt.Errorf("i18n: catalogue %s: %w", l, err)
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, fmt.Errorf("i18n: catalogue %s: %w", l, err)
+		}
+		t.cats[l] = m
+	}
+	return t, nil
+}
+
+// T returns the message key in language l, formatted with args. An
+// unsupported language falls back to Default; a key missing from the
+// catalogue is returned as the key itself (tests make sure none is missing).
+func (t *Translator) T(l hikeshi.Locale, key string, args ...any) string {
+	cat, ok := t.cats[l]
+	if !ok {
+		cat = t.cats[Default]
+	}
+	msg, ok := cat[key]
+	if !ok {
+		msg, ok = t.cats[Default][key]
+		if !ok {
+			return key
+		}
+	}
+	if len(args) == 0 {
+		return msg
+	}
+	return fmt.Sprintf(msg, args...)
+}
+
+// Has reports whether the catalogue of l holds key.
+func (t *Translator) Has(l hikeshi.Locale, key string) bool {
+	_, ok := t.cats[l][key]
+	return ok
+}
+
+// Keys returns the keys of the catalogue of l, sorted.
+func (t *Translator) Keys(l hikeshi.Locale) []string {
+	keys := make([]string, 0, len(t.cats[l]))
+	for k := range t.cats[l] {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// IsSupported reports whether l is one of the interface languages.
+func IsSupported(l hikeshi.Locale) bool { return slices.Contains(Supported, l) }
