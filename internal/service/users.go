@@ -183,6 +183,13 @@ func (s *Users) Update(ctx context.Context, actor hikeshi.Actor, id string, p Us
 // change applies fn to a user inside a transaction, validates, saves and
 // audits the before and after states.
 func (s *Users) change(ctx context.Context, actor hikeshi.Actor, id, action string, fn func(u *hikeshi.User) error) (hikeshi.User, error) {
+	return s.changeThen(ctx, actor, id, action, fn, nil)
+}
+
+// changeThen is change with a step that runs in the same transaction after
+// the user was saved, when anything changed.
+func (s *Users) changeThen(ctx context.Context, actor hikeshi.Actor, id, action string, fn func(u *hikeshi.User) error,
+	then func(tx hikeshi.Tx, u hikeshi.User) error) (hikeshi.User, error) {
 	var out hikeshi.User
 	err := s.st.InTx(ctx, func(tx hikeshi.Tx) error {
 		before, err := tx.FindUserByID(ctx, id)
@@ -204,6 +211,11 @@ func (s *Users) change(ctx context.Context, actor hikeshi.Actor, id, action stri
 		out = u
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			return err
+		}
+		if then != nil {
+			if err := then(tx, u); err != nil {
+				return err
+			}
 		}
 		return s.audit(ctx, tx, actor, action, "user", u.ID, viewUser(before), viewUser(u))
 	})
@@ -264,38 +276,20 @@ func (s *Users) SetDisabled(ctx context.Context, actor hikeshi.Actor, id string,
 	if disabled {
 		action = "user.disable"
 	}
-	var out hikeshi.User
-	err := s.st.InTx(ctx, func(tx hikeshi.Tx) error {
-		before, err := tx.FindUserByID(ctx, id)
-		if err != nil {
-			return err
-		}
-		u := before
+	return s.changeThen(ctx, actor, id, action, func(u *hikeshi.User) error {
 		if disabled && u.DisabledAt.IsZero() {
 			u.DisabledAt = s.clock.Now()
 		} else if !disabled {
 			u.DisabledAt = time.Time{}
 		}
-		out = u
-		if u == before {
+		return nil
+	}, func(tx hikeshi.Tx, u hikeshi.User) error {
+		if !disabled {
 			return nil
 		}
-		u.UpdatedAt = s.clock.Now()
-		if err := tx.UpdateUser(ctx, u); err != nil {
-			return err
-		}
-		if disabled {
-			if _, err := tx.DeleteSessionsOfUser(ctx, u.ID, ""); err != nil {
-				return err
-			}
-		}
-		out = u
-		return s.audit(ctx, tx, actor, action, "user", u.ID, viewUser(before), viewUser(u))
+		_, err := tx.DeleteSessionsOfUser(ctx, u.ID, "")
+		return err
 	})
-	if err != nil {
-		return hikeshi.User{}, fmt.Errorf("%s: %w", action, err)
-	}
-	return out, nil
 }
 
 // Unlock clears a sign-in lock-out. Admins only.
