@@ -38,6 +38,9 @@ type UserFilter struct {
 // Reader is the read side of the store. Reads outside a transaction use a
 // pool of reader connections and never block writers.
 type Reader interface {
+	JobReader
+	ReportReader
+
 	FindDepartmentByID(ctx context.Context, id string) (Department, error)
 	FindDepartmentByName(ctx context.Context, name string) (Department, error)
 	FindDepartments(ctx context.Context, p Page) ([]Department, error)
@@ -64,6 +67,8 @@ type Reader interface {
 // entry that records the change, goes through one Tx.
 type Tx interface {
 	Reader
+	JobWriter
+	ReportWriter
 
 	CreateDepartment(ctx context.Context, d Department) error
 	UpdateDepartment(ctx context.Context, d Department) error
