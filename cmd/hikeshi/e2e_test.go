@@ -57,10 +57,14 @@ func TestServeDemoEndToEnd(t *testing.T) {
 		t.Fatalf("serve exited with %d after a graceful shutdown, want 0\nstderr: %s", code, s.stderr)
 	}
 	logs := s.stderr.String()
-	for _, want := range []string{"shutting down", "HTTP server stopped", "maintenance loop stopped", "database closed"} {
+	for _, want := range []string{"shutting down", "HTTP server stopped", "maintenance loop stopped", "job runner started", "database closed"} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("the shutdown logs lack %q:\n%s", want, logs)
 		}
+	}
+	// The job runner stops before the database closes.
+	if i, j := strings.Index(logs, "job runner stopped"), strings.Index(logs, "database closed"); i < 0 || i > j {
+		t.Errorf("the job runner did not stop before the database closed:\n%s", logs)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "hikeshi.db")); err != nil {
 		t.Errorf("no database in the data dir: %v", err)

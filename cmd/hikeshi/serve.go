@@ -13,6 +13,7 @@ import (
 	"github.com/hikeshi/hikeshi/internal/config"
 	"github.com/hikeshi/hikeshi/internal/demo"
 	"github.com/hikeshi/hikeshi/internal/httpx"
+	"github.com/hikeshi/hikeshi/internal/jobs"
 	"github.com/hikeshi/hikeshi/internal/server"
 	"github.com/hikeshi/hikeshi/internal/service"
 	"github.com/hikeshi/hikeshi/internal/store"
@@ -91,6 +92,15 @@ func runServe(e *env, c *command, args []string) error {
 		return fmt.Errorf("cannot start the web UI: %w", err)
 	}
 	apiHandler := api.New(api.Options{Services: svc, Log: log, Clock: clock, BaseURL: baseURL})
+	runner := &jobs.Runner{
+		Store: db,
+		Clock: clock,
+		Log:   log.With("component", "jobs"),
+		Handlers: map[string]jobs.Handler{
+			jobs.KindAuditVerify: jobs.VerifyAudit(svc.Audit, log.With("component", "jobs")),
+		},
+		Periodic: []jobs.Periodic{{Kind: jobs.KindAuditVerify, Every: 24 * time.Hour}},
+	}
 	srv, err := server.New(server.Options{
 		Log:      log,
 		DB:       db,
@@ -98,6 +108,7 @@ func runServe(e *env, c *command, args []string) error {
 		Metrics:  httpx.NewMetrics(db.Pools()),
 		SQLite:   db.Engine() == store.SQLite,
 		Routes:   []server.Routes{ui, apiHandler},
+		Jobs:     runner,
 		Announce: e.stderr,
 	})
 	if err != nil {

@@ -21,6 +21,9 @@ var enums = map[string][]string{
 	"department_kind": stringsOf(hikeshi.DepartmentKinds),
 	"role":            stringsOf(hikeshi.Roles),
 	"locale":          {string(hikeshi.LocaleJA), string(hikeshi.LocaleEN)},
+	"report_source":   stringsOf(hikeshi.ReportSources),
+	"report_status":   stringsOf(hikeshi.ReportStatuses),
+	"message_author":  {string(hikeshi.AuthorReporter), string(hikeshi.AuthorCSIRT)},
 }
 
 func stringsOf[T ~string](vs []T) []string {

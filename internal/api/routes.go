@@ -96,6 +96,18 @@ func (h *Handler) table() []route {
 		{method: post, path: "/users/{id}/unlock", op: "unlockUser", tag: "users", summary: "Clear a sign-in lock-out (admins)",
 			status: http.StatusOK, resp: userJSON{}, handle: h.unlockUser},
 
+		{method: get, path: "/reports", op: "listReports", tag: "reports", summary: "Reports from people, newest first",
+			doc: "Admins, CSIRT, managers and auditors see every report; members see the reports they filed under their name. Anonymous reports carry nothing that identifies their sender.",
+			params: []param{
+				{name: "status", typ: "string", enum: "report_status", doc: "Only reports in this status."},
+			},
+			list: true, status: http.StatusOK, resp: reportJSON{}, handle: h.listReports},
+		{method: get, path: "/reports/{id}", op: "getReport", tag: "reports", summary: "One report with its thread of messages",
+			status: http.StatusOK, resp: reportDetailJSON{}, handle: h.getReport},
+		{method: post, path: "/reports/{id}/messages", op: "createReportMessage", tag: "reports", summary: "Answer a reporter (CSIRT, admins)",
+			doc:  "The reporter reads the answer with their follow-up code. The first answer to a new report moves it to in_triage. A member who filed the report adds information as its reporter.",
+			body: reportMessageCreateJSON{}, status: http.StatusCreated, resp: reportMessageJSON{}, handle: h.createReportMessage},
+
 		{method: get, path: "/audit", op: "listAuditEntries", tag: "audit", summary: "The audit log, newest first (admins, auditors)",
 			params: []param{
 				{name: "actor_id", typ: "uuid", doc: "Only entries by this user."},

@@ -13,8 +13,10 @@ import (
 	"net"
 	"net/mail"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -23,7 +25,23 @@ import (
 const (
 	DefaultDataDir = "./hikeshi-data"
 	DefaultAddr    = "127.0.0.1:8080"
+	// DefaultMailTimeout bounds each step of an outbound mail delivery.
+	DefaultMailTimeout = 30 * time.Second
 )
+
+// Outbound mail TLS modes (--mail-tls).
+const (
+	MailTLSStartTLS = "starttls"
+	MailTLSImplicit = "tls"
+	MailTLSNone     = "none"
+)
+
+// EnvMailPassword is the only way besides --mail-password-file to give the
+// relay's password: a flag value would show in ps and shell history.
+const EnvMailPassword = "HIKESHI_MAIL_PASSWORD"
+
+// maxPasswordLen bounds the relay password, from either source.
+const maxPasswordLen = 1024
 
 // maxValueLen bounds every option's length: nothing legitimate comes near it,
 // and it keeps hostile values out of error messages and logs.
@@ -50,6 +68,26 @@ type Config struct {
 	// BaseURLDerived reports that BaseURL was not configured but derived from
 	// Addr, so serve may replace it by the address it actually listens on.
 	BaseURLDerived bool
+	// MailRelay is the outbound mail relay, host:port; empty turns outbound
+	// mail off.
+	MailRelay string
+	// MailFrom is the author and envelope sender of outbound mail,
+	// "addr@example.org" or "Name <addr@example.org>"; required with
+	// MailRelay.
+	MailFrom string
+	// MailTLS is MailTLSStartTLS, MailTLSImplicit or MailTLSNone.
+	MailTLS string
+	// MailUser, when set, authenticates to the relay (only over TLS).
+	MailUser string
+	// MailPassword is MailUser's password, read from $HIKESHI_MAIL_PASSWORD
+	// or MailPasswordFile; it prints as [redacted].
+	MailPassword Secret
+	// MailPasswordFile names the file MailPassword was read from.
+	MailPasswordFile string
+	// MailHello is the name given in EHLO; empty lets the mail sender choose.
+	MailHello string
+	// MailTimeout bounds each step of a delivery.
+	MailTimeout time.Duration
 	// LogFormat is "text" or "json".
 	LogFormat string
 	// LogLevel is the minimum level logged.
@@ -69,6 +107,13 @@ var options = []option{
 	{"smtp-addr", "HIKESHI_SMTP_ADDR", "", "mail intake listen address `host:port`; empty = off (serve)"},
 	{"smtp-recipients", "HIKESHI_SMTP_RECIPIENTS", "", "comma-separated e-mail `addresses` the mail intake accepts mail for; empty = any (serve)"},
 	{"base-url", "HIKESHI_BASE_URL", "", "the public address `URL`, for links in mail and security.txt (default http:// + addr)"},
+	{"mail-relay", "HIKESHI_MAIL_RELAY", "", "outbound mail relay `host:port`; empty = no outbound mail (serve)"},
+	{"mail-from", "HIKESHI_MAIL_FROM", "", "sender `address` of outbound mail, e.g. \"Hikeshi <hikeshi@example.org>\"; required with --mail-relay"},
+	{"mail-tls", "HIKESHI_MAIL_TLS", MailTLSStartTLS, "how the mail relay connection is protected: `mode` starttls (required, not optional), tls (SMTPS, port 465) or none"},
+	{"mail-user", "HIKESHI_MAIL_USER", "", "`user` name for AUTH at the mail relay, only over TLS; the password comes from $" + EnvMailPassword + " or --mail-password-file"},
+	{"mail-password-file", "HIKESHI_MAIL_PASSWORD_FILE", "", "`file` holding the mail relay password on one line (there is no password flag: it would show in ps)"},
+	{"mail-hello", "HIKESHI_MAIL_HELLO", "", "`name` this host gives in EHLO to the mail relay (default the host name)"},
+	{"mail-timeout", "HIKESHI_MAIL_TIMEOUT", DefaultMailTimeout.String(), "`duration` each step of a mail delivery may take, 1s to 10m"},
 	{"log-format", "HIKESHI_LOG_FORMAT", "text", "log `format`: text or json"},
 	{"log-level", "HIKESHI_LOG_LEVEL", "info", "log `level`: debug, info, warn or error"},
 }
@@ -118,6 +163,9 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 	}
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
+	if err := refusePasswordFlag(args); err != nil {
+		return Config{}, nil, err
+	}
 	pos, err := Parse(fs, args)
 	if err != nil {
 		return Config{}, nil, err
@@ -141,7 +189,92 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 	if err != nil {
 		return Config{}, nil, err
 	}
+	c.MailPassword, err = readMailPassword(getenv, c.MailPasswordFile, source["mail-password-file"])
+	if err != nil {
+		return Config{}, nil, err
+	}
+	if err := checkMailAuth(c, source); err != nil {
+		return Config{}, nil, err
+	}
 	return c, pos, nil
+}
+
+// refusePasswordFlag gives a helpful message for --mail-password, which
+// does not exist on purpose, without repeating the value.
+func refusePasswordFlag(args []string) error {
+	for _, a := range args {
+		if a == "--" {
+			return nil
+		}
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && name == "mail-password" {
+			return Usagef("there is no --mail-password flag, because a password on the command line shows in ps and the shell history; set $%s or use --mail-password-file", EnvMailPassword)
+		}
+	}
+	return nil
+}
+
+// readMailPassword returns the relay password from $HIKESHI_MAIL_PASSWORD
+// or the file, whichever is given; both is a mistake. Messages never show
+// the password or the file's content.
+func readMailPassword(getenv func(string) string, file, fileSource string) (Secret, error) {
+	var env string
+	if getenv != nil {
+		env = getenv(EnvMailPassword)
+	}
+	switch {
+	case env != "" && file != "":
+		return "", Usagef("the mail password is given both in $%s and by %s; give it once", EnvMailPassword, fileSource)
+	case env != "":
+		if err := checkPassword(env); err != nil {
+			return "", Usagef("$%s %v", EnvMailPassword, err)
+		}
+		return Secret(env), nil
+	case file == "":
+		return "", nil
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return "", Usagef("%s: the password file cannot be opened: %v", fileSource, errors.Unwrap(err))
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxPasswordLen+3))
+	if err != nil {
+		return "", Usagef("%s: the password file cannot be read: %v", fileSource, errors.Unwrap(err))
+	}
+	// One line; the final line break that editors add is not part of it.
+	pw := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
+	if err := checkPassword(pw); err != nil {
+		return "", Usagef("%s: the password file %v", fileSource, err)
+	}
+	return Secret(pw), nil
+}
+
+func checkPassword(pw string) error {
+	switch {
+	case pw == "":
+		return errors.New("is empty")
+	case len(pw) > maxPasswordLen:
+		return fmt.Errorf("holds more than %d bytes; it must hold only the password", maxPasswordLen)
+	case strings.ContainsAny(pw, "\x00\r\n"):
+		return errors.New("holds a NUL or a line break; it must hold the password on one line")
+	case !utf8.ValidString(pw):
+		return errors.New("is not valid UTF-8")
+	}
+	return nil
+}
+
+// checkMailAuth checks that the user, password and TLS mode fit together.
+func checkMailAuth(c Config, source map[string]string) error {
+	switch {
+	case c.MailUser != "" && c.MailTLS == MailTLSNone:
+		return Usagef("%s is set but %s is none; the password is only sent over TLS, so use starttls or tls", source["mail-user"], source["mail-tls"])
+	case c.MailUser != "" && c.MailPassword == "" && c.MailRelay != "":
+		return Usagef("%s is set but there is no password; set $%s or use %s", source["mail-user"], EnvMailPassword, source["mail-password-file"])
+	case c.MailUser == "" && c.MailPassword != "":
+		return Usagef("a mail password is given but %s is not set", source["mail-user"])
+	}
+	return nil
 }
 
 // Parse parses args with fs, allowing positional arguments between flags
@@ -225,6 +358,9 @@ func build(get func(string) string, source map[string]string) (Config, error) {
 		}
 		c.BaseURL = u
 	}
+	if err := buildMail(&c, get, source); err != nil {
+		return Config{}, err
+	}
 	switch c.LogFormat {
 	case "text", "json":
 	default:
@@ -238,12 +374,97 @@ func build(get func(string) string, source map[string]string) (Config, error) {
 	return c, nil
 }
 
+// buildMail fills and checks the outbound mail options.
+func buildMail(c *Config, get func(string) string, source map[string]string) error {
+	c.MailRelay = get("mail-relay")
+	c.MailFrom = get("mail-from")
+	c.MailTLS = strings.ToLower(get("mail-tls"))
+	c.MailUser = get("mail-user")
+	c.MailPasswordFile = get("mail-password-file")
+	c.MailHello = get("mail-hello")
+	if c.MailRelay != "" {
+		if err := checkAddr(c.MailRelay, true); err != nil {
+			return Usagef("%s %q is not a valid relay address: %v; use host:port, for example mail.example.org:587", source["mail-relay"], Printable(c.MailRelay, 80), err)
+		}
+		if _, port, _ := net.SplitHostPort(c.MailRelay); port == "0" {
+			return Usagef("%s %q has port 0; give the relay's port, for example 25, 465 or 587", source["mail-relay"], Printable(c.MailRelay, 80))
+		}
+		if c.MailFrom == "" {
+			return Usagef("%s is set but %s is empty; give the sender address, for example \"Hikeshi <hikeshi@example.org>\"", source["mail-relay"], source["mail-from"])
+		}
+	}
+	if c.MailFrom != "" {
+		a, err := mail.ParseAddress(c.MailFrom)
+		if err != nil || !plainAddress(a.Address) {
+			return Usagef("%s %q is not a usable sender address; give one plain ASCII address such as hikeshi@example.org, optionally as \"Name <hikeshi@example.org>\"", source["mail-from"], Printable(c.MailFrom, 80))
+		}
+	}
+	switch c.MailTLS {
+	case MailTLSStartTLS, MailTLSImplicit, MailTLSNone:
+	default:
+		return Usagef("%s %q is unknown; use starttls, tls or none", source["mail-tls"], Printable(c.MailTLS, 20))
+	}
+	if c.MailHello != "" && !validHostname(c.MailHello) && net.ParseIP(strings.Trim(c.MailHello, "[]")) == nil {
+		return Usagef("%s %q is not a host name", source["mail-hello"], Printable(c.MailHello, 80))
+	}
+	d, err := time.ParseDuration(get("mail-timeout"))
+	if err != nil || d < time.Second || d > 10*time.Minute {
+		return Usagef("%s %q is not a duration from 1s to 10m, such as 30s", source["mail-timeout"], Printable(get("mail-timeout"), 40))
+	}
+	c.MailTimeout = d
+	return nil
+}
+
+// plainAddress accepts local@domain with an ASCII dot-atom local part and a
+// DNS domain: what the outbound mail sender can put in an envelope.
+func plainAddress(addr string) bool {
+	local, domain, ok := strings.Cut(addr, "@")
+	if !ok || local == "" || strings.Contains(domain, "@") || !strings.Contains(domain, ".") || !validHostname(domain) {
+		return false
+	}
+	for part := range strings.SplitSeq(local, ".") {
+		if part == "" {
+			return false
+		}
+		for _, c := range part {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("!#$%&'*+-/=?^_`{|}~", c)) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Secret is a string that never prints: fmt's verbs, slog and text
+// marshalling all show [redacted]. Reveal returns the value for the one
+// place that needs it.
+type Secret string
+
+const redacted = "[redacted]"
+
+// String returns [redacted].
+func (Secret) String() string { return redacted }
+
+// GoString returns [redacted], for %#v.
+func (Secret) GoString() string { return redacted }
+
+// LogValue returns [redacted], for log/slog.
+func (Secret) LogValue() slog.Value { return slog.StringValue(redacted) }
+
+// MarshalText returns [redacted], for encoding/json and friends.
+func (Secret) MarshalText() ([]byte, error) { return []byte(redacted), nil }
+
+// Reveal returns the secret itself.
+func (s Secret) Reveal() string { return string(s) }
+
 // Validate checks a Config built by hand (tests, embedding) the way Load does.
 func (c Config) Validate() error {
 	vals := map[string]string{
 		"data-dir": c.DataDir, "db": c.DB, "addr": c.Addr, "smtp-addr": c.SMTPAddr,
 		"smtp-recipients": strings.Join(c.SMTPRecipients, ","), "base-url": c.BaseURL,
 		"log-format": c.LogFormat, "log-level": c.LogLevel.String(),
+		"mail-relay": c.MailRelay, "mail-from": c.MailFrom, "mail-tls": c.MailTLS, "mail-user": c.MailUser,
+		"mail-password-file": c.MailPasswordFile, "mail-hello": c.MailHello, "mail-timeout": c.MailTimeout.String(),
 	}
 	if c.BaseURLDerived {
 		vals["base-url"] = ""
@@ -252,8 +473,15 @@ func (c Config) Validate() error {
 	for _, o := range options {
 		source[o.flag] = o.flag
 	}
-	_, err := build(func(n string) string { return vals[n] }, source)
-	return err
+	built, err := build(func(n string) string { return vals[n] }, source)
+	if err != nil {
+		return err
+	}
+	if err := checkPassword(string(c.MailPassword)); c.MailPassword != "" && err != nil {
+		return Usagef("the mail password %v", err)
+	}
+	built.MailPassword = c.MailPassword
+	return checkMailAuth(built, source)
 }
 
 // DeriveBaseURL returns the default public address for a listen address:

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -29,6 +30,7 @@ func TestDefaults(t *testing.T) {
 	want := Config{
 		DataDir: "./hikeshi-data", Addr: "127.0.0.1:8080", BaseURL: "http://127.0.0.1:8080",
 		BaseURLDerived: true, LogFormat: "text", LogLevel: slog.LevelInfo,
+		MailTLS: "starttls", MailTimeout: 30 * time.Second,
 	}
 	if diff := cmp.Diff(want, c); diff != "" {
 		t.Errorf("defaults (-want +got):\n%s", diff)
@@ -52,6 +54,7 @@ func TestFlagsOverrideEnvironment(t *testing.T) {
 		DataDir: "/env/data", DB: "postgres://env@db/hikeshi", Addr: "0.0.0.0:9000", SMTPAddr: ":2525",
 		SMTPRecipients: []string{"csirt@example.org", "abuse@example.org"},
 		BaseURL:        "https://env.example.org", LogFormat: "json", LogLevel: slog.LevelDebug,
+		MailTLS: "starttls", MailTimeout: 30 * time.Second,
 	}
 	if diff := cmp.Diff(want, c); diff != "" {
 		t.Errorf("from the environment (-want +got):\n%s", diff)
@@ -65,6 +68,7 @@ func TestFlagsOverrideEnvironment(t *testing.T) {
 	want = Config{
 		DataDir: "/flag/data", DB: "app.db", Addr: "[::1]:0", SMTPAddr: ":2525", SMTPRecipients: []string{"x@example.org"},
 		BaseURL: "http://flag.example.org:8443/hikeshi", LogFormat: "text", LogLevel: slog.LevelWarn,
+		MailTLS: "starttls", MailTimeout: 30 * time.Second,
 	}
 	if diff := cmp.Diff(want, c); diff != "" {
 		t.Errorf("flags over the environment (-want +got):\n%s", diff)

@@ -35,6 +35,13 @@ type SessionCleaner interface {
 	CleanExpiredSessions(ctx context.Context) (int, error)
 }
 
+// Background is work that runs beside the HTTP server until shutdown: the
+// job runner (jobs.Runner). Run must return once ctx is done and its work has
+// stopped.
+type Background interface {
+	Run(ctx context.Context) error
+}
+
 // Routes is a transport that adds its method patterns to the mux (web, api).
 type Routes interface {
 	Register(mux *http.ServeMux)
@@ -60,6 +67,9 @@ type Options struct {
 	SQLite bool
 	// Routes are registered on the one top-level mux, in order.
 	Routes []Routes
+	// Jobs, when set, runs beside the server and is stopped on shutdown
+	// before Run returns, so the caller can close the database after it.
+	Jobs Background
 	// Announce receives the human line "Hikeshi is listening on …" once the
 	// server accepts connections (standard error); nil for none.
 	Announce io.Writer
@@ -153,9 +163,9 @@ func (s *Server) httpServer() *http.Server {
 
 // Run serves on ln until ctx is cancelled, then shuts down gracefully: it
 // stops accepting connections, lets requests in flight finish (up to
-// ShutdownTimeout), and stops the maintenance loop. It does not close the
-// database; the caller does that after Run returns. It returns nil after a
-// clean shutdown.
+// ShutdownTimeout), and stops the maintenance loop and the job runner. It
+// does not close the database; the caller does that after Run returns. It
+// returns nil after a clean shutdown.
 func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	log := s.o.Log
 	srv := s.httpServer()
@@ -170,6 +180,31 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		loop.Wait()
 		log.Info("maintenance loop stopped")
 	}()
+	if s.o.Jobs != nil {
+		// Deferred after the maintenance loop's stop, so it runs first: the
+		// runner is told to stop as soon as shutdown begins (its handlers
+		// are cancelled and their attempts recorded for a retry), and Run
+		// waits for it, up to ShutdownTimeout, before the caller closes the
+		// database.
+		jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+		jobsDone := make(chan struct{})
+		go func() {
+			defer close(jobsDone)
+			if err := s.o.Jobs.Run(jobsCtx); err != nil {
+				log.Error("the job runner stopped with an error", "err", err)
+			}
+		}()
+		context.AfterFunc(ctx, stopJobs)
+		defer func() {
+			stopJobs()
+			select {
+			case <-jobsDone:
+				log.Info("job runner stopped")
+			case <-time.After(s.o.ShutdownTimeout):
+				log.Warn("the job runner did not stop in time; its running jobs will be retried after their lease", "timeout", s.o.ShutdownTimeout.String())
+			}
+		}()
+	}
 
 	addr := ln.Addr().String()
 	log.Info("listening", "addr", addr)

@@ -285,3 +285,64 @@ func TestNewRequiresDependencies(t *testing.T) {
 		t.Error("New without a logger, database and metrics succeeded")
 	}
 }
+
+// background is a job runner stand-in: it runs until its context ends, then
+// takes linger to stop.
+type background struct {
+	started, stopped chan struct{}
+	linger           time.Duration
+}
+
+func (b *background) Run(ctx context.Context) error {
+	close(b.started)
+	<-ctx.Done()
+	time.Sleep(b.linger)
+	close(b.stopped)
+	return nil
+}
+
+// TestShutdownStopsJobs checks that Run starts the job runner and, on
+// shutdown, returns only after the runner has stopped, so the caller closes
+// the database after the last job; a runner that will not stop is given up on
+// after ShutdownTimeout.
+func TestShutdownStopsJobs(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		linger time.Duration
+		want   string
+	}{
+		{"stops", 20 * time.Millisecond, "job runner stopped"},
+		{"stuck", time.Second, "the job runner did not stop in time"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			bg := &background{started: make(chan struct{}), stopped: make(chan struct{}), linger: c.linger}
+			s, logs := newServer(t, Options{Jobs: bg, ShutdownTimeout: 200 * time.Millisecond})
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			ran := make(chan error, 1)
+			go func() { ran <- s.Run(ctx, ln) }()
+			<-bg.started
+			cancel()
+			if err := <-ran; err != nil {
+				t.Fatalf("Run = %v", err)
+			}
+			select {
+			case <-bg.stopped:
+				if c.name == "stuck" {
+					t.Error("the stuck runner stopped before Run returned")
+				}
+			default:
+				if c.name == "stops" {
+					t.Error("Run returned before the job runner stopped")
+				}
+			}
+			if !strings.Contains(logs.String(), c.want) {
+				t.Errorf("the logs lack %q:\n%s", c.want, logs)
+			}
+			<-bg.stopped
+		})
+	}
+}

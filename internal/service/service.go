@@ -25,6 +25,7 @@ type Services struct {
 	Users       *Users
 	Auth        *Auth
 	Audit       *Audit
+	Reports     *Reports
 }
 
 // New builds the services. Zero options take the defaults.
@@ -47,6 +48,7 @@ func New(st hikeshi.Store, o Options) *Services {
 		Users:       &Users{base: b, argon: o.Argon},
 		Auth:        newAuth(b, o),
 		Audit:       &Audit{base: b},
+		Reports:     &Reports{base: b},
 	}
 }
 

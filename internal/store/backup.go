@@ -93,7 +93,11 @@ func backupTables() []backupTable {
 		{"departments", "id", []string{"created_at", "updated_at"}},
 		{"users", "id", []string{"locked_until", "disabled_at", "created_at", "updated_at"}},
 		{"api_tokens", "id", []string{"created_at", "last_used_at", "revoked_at"}},
+		{"counters", "name", nil},
+		{"reports", "id", []string{"noticed_at", "reported_at", "created_at", "updated_at"}},
+		{"report_messages", "id", []string{"created_at"}},
 		{"audit_log", "seq", []string{"at"}},
+		{"jobs", "id", []string{"run_at", "locked_until", "created_at", "updated_at", "finished_at"}},
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -109,6 +110,41 @@ func fillThroughServices(t testing.TB, db *store.DB, extraAudits int) filled {
 			must(err)
 		}
 	}
+	// Reports from people: anonymous, signed-in and external, with a thread.
+	for i, in := range []service.ReportInput{
+		{Description: "怪しいメール <script>alert(1)</script>", Anonymous: true},
+		{Description: "USB メモリを紛失しました\n駅で気づきました", Contact: "内線 1234", NoticedAt: hikeshi.SystemClock{}.Now().Add(-time.Hour)},
+		{Source: hikeshi.SourceExternal, Description: "XSS on your site", ContactEmail: "researcher@example.net", Organisation: "Example Lab"},
+	} {
+		actor := hikeshi.Actor{}
+		if i == 1 {
+			actor = hikeshi.ActorFor(users[3], "web")
+		}
+		sub, err := svc.Reports.Submit(ctx, actor, in)
+		must(err)
+		_, err = svc.Reports.AddMessage(ctx, hikeshi.ActorFor(users[1], "web"), sub.Report.ID, "ありがとうございます。確認します。")
+		must(err)
+		_, err = svc.Reports.AddFollowUpMessage(ctx, sub.FollowUpCode, "追加の情報です", "web")
+		must(err)
+	}
+	// Jobs in several states: pending with and without a unique key, and done.
+	must(db.InTx(ctx, func(tx hikeshi.Tx) error {
+		now := hikeshi.SystemClock{}.Now()
+		for i, key := range []string{"clock:1:remind", "", "clock:2:remind"} {
+			j, err := hikeshi.NewJob("clock.remind", map[string]any{"i": i, "note": "リマインド"}, now, now)
+			if err != nil {
+				return err
+			}
+			j.UniqueKey = key
+			if _, err := tx.EnqueueJob(ctx, j); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	claimed, err := db.ClaimJobs(ctx, "fixture", hikeshi.SystemClock{}.Now(), time.Hour, 2)
+	must(err)
+	must(db.CompleteJob(ctx, claimed[0].ID, "fixture", hikeshi.SystemClock{}.Now()))
 	must(db.InTx(ctx, func(tx hikeshi.Tx) error {
 		for k, v := range map[string]string{"org.name": "火消し株式会社", "quote\"key": "line1\nline2", "empty": ""} {
 			if err := tx.PutSetting(ctx, k, v, hikeshi.SystemClock{}.Now()); err != nil {
@@ -312,7 +348,7 @@ func TestBackupRestoreAcrossEngines(t *testing.T) {
 				if err != nil {
 					t.Fatalf("restore: %v", err)
 				}
-				if s.AuditHeadSeq != f.audits || s.Engine != src.Engine() || s.SchemaVersion != 1 {
+				if s.AuditHeadSeq != f.audits || s.Engine != src.Engine() || s.SchemaVersion != schemaVersion(t, store.SQLite) {
 					t.Errorf("summary %+v; want the head at %d and engine %s", s, f.audits, src.Engine())
 				}
 
@@ -537,7 +573,7 @@ func TestRestoreRefusesHostileArchives(t *testing.T) {
 		{"gzip of JSON", gz(`{"some":"json"}` + "\n"), "its first line is not a backup header"},
 		{"wrong format name", setHeader("format", "pg_dump"), `names the format "pg_dump"`},
 		{"future format version", setHeader("version", 2), "format version 2, newer than this hikeshi reads (1)"},
-		{"future schema version", setHeader("schema_version", 99), "schema version 99, newer than this hikeshi knows (1)"},
+		{"future schema version", setHeader("schema_version", 99), "schema version 99, newer than this hikeshi knows ("},
 		{"no schema version", setHeader("schema_version", 0), "invalid schema version 0"},
 		{"unknown engine", setHeader("engine", "mysql"), `unknown engine "mysql"`},
 		{"bad created_at", setHeader("created_at", "yesterday"), "created_at"},
@@ -801,7 +837,9 @@ func TestVerifyBackup(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []store.TableRows{{"settings", 1}, {"departments", 1}, {"users", 1}, {"api_tokens", 1}, {"audit_log", 3}}
-	if diff := cmp.Diff(want, s.Tables); diff != "" || s.Rows != 7 || s.AuditHeadSeq != 3 || s.Engine != store.SQLite || s.Version != 1 {
+	// Tables the archive holds no rows of do not matter here (they grow with every feature).
+	nonEmpty := slices.DeleteFunc(slices.Clone(s.Tables), func(tr store.TableRows) bool { return tr.Rows == 0 })
+	if diff := cmp.Diff(want, nonEmpty); diff != "" || s.Rows != 7 || s.AuditHeadSeq != 3 || s.Engine != store.SQLite || s.Version != 1 {
 		t.Errorf("summary %+v; tables (-want +got):\n%s", s, diff)
 	}
 	bad := bytes.Clone(good)
@@ -933,4 +971,14 @@ type countingWriter int64
 func (w *countingWriter) Write(p []byte) (int, error) {
 	*w += countingWriter(len(p))
 	return len(p), nil
+}
+
+// schemaVersion is the number of migrations this binary knows.
+func schemaVersion(t testing.TB, e store.Engine) int {
+	t.Helper()
+	ms, err := store.Migrations(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ms)
 }

@@ -75,6 +75,17 @@ func (d dialect) forUpdate() string {
 	return ""
 }
 
+// skipLocked is the suffix of the job claim's inner SELECT. On PostgreSQL
+// FOR UPDATE SKIP LOCKED lets concurrent claimers each take different rows
+// without waiting for one another; SQLite's single writer serialises claims,
+// so it needs none.
+func (d dialect) skipLocked() string {
+	if d.engine == Postgres {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}
+
 // snapshotOptions begins a read-only transaction that sees one snapshot. On
 // SQLite a deferred BEGIN on a reader connection (the driver omits _txlock's
 // IMMEDIATE for read-only transactions) becomes a WAL snapshot at its first

@@ -158,7 +158,11 @@ func (h *Handler) fill(r *http.Request, p *page) {
 		work.Label = p.T("nav.group.work")
 		work.Items = append(work.Items, navItem{Key: "home", Label: p.T("nav.home"), Href: "/"})
 		for _, k := range comingAreas {
-			work.Items = append(work.Items, navItem{Key: k, Label: p.T("nav." + k)})
+			it := navItem{Key: k, Label: p.T("nav." + k)}
+			if k == "reports" {
+				it.Href = "/reports" // every role: members see the reports they filed
+			}
+			work.Items = append(work.Items, it)
 		}
 		p.Nav = append(p.Nav, work)
 		if p.CanAudit {
@@ -166,6 +170,7 @@ func (h *Handler) fill(r *http.Request, p *page) {
 				{Key: "users", Label: p.T("nav.users"), Href: "/admin/users"},
 				{Key: "departments", Label: p.T("nav.departments"), Href: "/admin/departments"},
 				{Key: "audit", Label: p.T("nav.audit"), Href: "/admin/audit"},
+				{Key: "settings", Label: p.T("nav.settings"), Href: "/admin/settings"},
 			}}
 			p.Nav = append(p.Nav, admin)
 		}

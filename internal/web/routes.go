@@ -56,6 +56,21 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	handle("POST /admin/departments/{id}/delete", signedIn, h.departmentDelete)
 
 	handle("GET /admin/audit", signedIn, h.auditList)
+	handle("GET /admin/settings", signedIn, h.reportSettings)
+	handle("POST /admin/settings", signedIn, h.reportSettingsUpdate)
+
+	// Reports from people: public intake (no session needed) and the CSIRT's pages.
+	handle("GET /report", public, h.reportForm)
+	handle("POST /report", public, h.reportSubmit)
+	handle("GET /report/external", public, h.reportExternalForm)
+	handle("POST /report/external", public, h.reportExternalSubmit)
+	handle("GET /report/status", public, h.reportStatusForm)
+	handle("POST /report/status", public, h.reportStatusSubmit)
+	handle("GET /.well-known/security.txt", public, h.securityTxt)
+	handle("GET /reports", signedIn, h.reportList)
+	handle("GET /reports/{id}", signedIn, h.reportShow)
+	handle("POST /reports/{id}/messages", signedIn, h.reportAnswer)
+	handle("POST /reports/{id}/status", signedIn, h.reportSetStatus)
 
 	// Everything else is a friendly 404 (in the user's language).
 	mux.Handle("/", h.route(public, h.notFound))

@@ -37,6 +37,12 @@ type Options struct {
 	// LoginLimiter limits sign-in attempts per client address; nil gives a
 	// burst of 10 and then one attempt every 6 seconds.
 	LoginLimiter *httpx.Limiter
+	// ReportLimiter limits report forms sent per client address; nil gives a
+	// burst of 10 and then one every 30 seconds.
+	ReportLimiter *httpx.Limiter
+	// FollowUpLimiter limits follow-up code look-ups per client address; nil
+	// gives a burst of 20 and then one every 10 seconds.
+	FollowUpLimiter *httpx.Limiter
 }
 
 // Handler serves the HTML UI.
@@ -50,7 +56,11 @@ type Handler struct {
 	pages  *pages
 	assets *assets
 	login  *httpx.Limiter
-	cop    *http.CrossOriginProtection
+
+	reportLimit   *httpx.Limiter
+	followUpLimit *httpx.Limiter
+
+	cop *http.CrossOriginProtection
 }
 
 // New parses the templates and message catalogues and returns the UI.
@@ -70,6 +80,13 @@ func New(o Options) (*Handler, error) {
 	}
 	if h.login == nil {
 		h.login = httpx.NewLimiter(1.0/6, 10)
+	}
+	h.reportLimit, h.followUpLimit = o.ReportLimiter, o.FollowUpLimiter
+	if h.reportLimit == nil {
+		h.reportLimit = httpx.NewLimiter(1.0/30, 10)
+	}
+	if h.followUpLimit == nil {
+		h.followUpLimit = httpx.NewLimiter(1.0/10, 20)
 	}
 	var err error
 	if h.tr, err = i18n.New(); err != nil {
