@@ -64,14 +64,19 @@ func Load(ctx context.Context, svc *service.Services) ([]Account, error) {
 		ids[i] = d.ID
 	}
 	var out []Account
+	var csirt hikeshi.User
 	for _, p := range people {
 		pw := service.GeneratePassword()
 		in := service.UserInput{Email: p.email, Name: p.name, Role: p.role, Locale: p.locale, Password: pw}
 		if p.dept >= 0 {
 			in.DepartmentID = ids[p.dept]
 		}
-		if _, err := svc.Users.Create(ctx, sys, in); err != nil {
+		u, err := svc.Users.Create(ctx, sys, in)
+		if err != nil {
 			return nil, fmt.Errorf("demo: %w", err)
+		}
+		if p.role == hikeshi.RoleCSIRT {
+			csirt = u
 		}
 		a := Account{Email: p.email, Name: p.name, Password: pw, Role: p.role}
 		if p.dept >= 0 {
@@ -79,7 +84,41 @@ func Load(ctx context.Context, svc *service.Services) ([]Account, error) {
 		}
 		out = append(out, a)
 	}
+	if err := loadReports(ctx, svc, csirt); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
 	return out, nil
+}
+
+// loadReports files two believable reports: an anonymous employee's, and a
+// researcher's that the CSIRT has already answered.
+func loadReports(ctx context.Context, svc *service.Services, csirt hikeshi.User) error {
+	anon := hikeshi.Actor{Via: "web"}
+	if _, err := svc.Reports.Submit(ctx, anon, service.ReportInput{
+		Source:    hikeshi.SourceEmployee,
+		Anonymous: true,
+		Description: "取引先を名乗るメールで「請求書の振込先が変わりました」と連絡があり、添付の Excel を開いて" +
+			"「コンテンツの有効化」を押してしまいました。その後、特に画面の変化はありません。" +
+			"念のためお知らせします。",
+	}); err != nil {
+		return err
+	}
+	sub, err := svc.Reports.Submit(ctx, anon, service.ReportInput{
+		Source:       hikeshi.SourceExternal,
+		Contact:      "Alex Kim",
+		ContactEmail: "alex.kim@research.example",
+		Organisation: "Independent security researcher",
+		Description: "Your customer portal's password reset page returns different error messages for " +
+			"registered and unregistered e-mail addresses, which allows account enumeration. " +
+			"I have not tested further. Happy to coordinate disclosure.",
+	})
+	if err != nil {
+		return err
+	}
+	_, err = svc.Reports.AddMessage(ctx, hikeshi.ActorFor(csirt, "web"), sub.Report.ID,
+		"Thank you for the clear report. We have reproduced the behaviour and are preparing a fix; "+
+			"we will contact you before any publication. / ご報告ありがとうございます。事象を確認し、修正を進めています。")
+	return err
 }
 
 // Print writes the sign-in details as a table.

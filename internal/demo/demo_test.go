@@ -43,6 +43,15 @@ func TestLoadOnceAndSignIn(t *testing.T) {
 		if kinds[hikeshi.KindManagement] != 1 || kinds[hikeshi.KindIT] != 1 || kinds[hikeshi.KindCSIRT] != 1 || kinds[hikeshi.KindBusinessUnit] != 2 {
 			t.Errorf("departments by kind: %v", kinds)
 		}
+		reports, err := svc.Reports.List(ctx, hikeshi.SystemActor("test"), hikeshi.ReportFilter{})
+		if err != nil || len(reports) != 2 {
+			t.Errorf("demo reports: %d, %v", len(reports), err)
+		}
+		for _, r := range reports {
+			if r.Anonymous && (r.ReporterUserID != "" || r.Contact != "" || r.ContactEmail != "") {
+				t.Errorf("the anonymous demo report identifies its sender: %+v", r)
+			}
+		}
 		// A second start does nothing: the organisation is already there.
 		again, err := demo.Load(ctx, svc)
 		if err != nil || again != nil {
