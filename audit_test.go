@@ -138,3 +138,14 @@ func TestValidation(t *testing.T) {
 		t.Error("Conflict must match ErrConflict")
 	}
 }
+
+func TestNewIDStrictlyIncreasingWithinAMillisecond(t *testing.T) {
+	prev := hikeshi.NewID()
+	for i := 0; i < 10000; i++ {
+		id := hikeshi.NewID()
+		if id <= prev {
+			t.Fatalf("id %d: %s does not sort after %s", i, id, prev)
+		}
+		prev = id
+	}
+}

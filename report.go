@@ -88,6 +88,18 @@ type Report struct {
 	UpdatedAt      time.Time
 }
 
+// ReportAttachment is a file a reporter attached to a report: a stored Blob
+// under a sanitised file name. Nothing about the sender is kept.
+type ReportAttachment struct {
+	ID        string
+	ReportID  string
+	SHA256    string
+	Filename  string // SanitizeFilename of the name the client sent
+	Size      int64
+	MediaType string // sniffed when stored
+	CreatedAt time.Time
+}
+
 // MessageAuthor says who wrote a message in a report's thread.
 type MessageAuthor string
 
@@ -332,6 +344,10 @@ type ReportReader interface {
 	FindReports(ctx context.Context, f ReportFilter) ([]Report, error)
 	// FindReportMessages lists a report's thread oldest first.
 	FindReportMessages(ctx context.Context, reportID string, p Page) ([]ReportMessage, error)
+	// FindReportAttachments lists a report's attachments oldest first.
+	FindReportAttachments(ctx context.Context, reportID string) ([]ReportAttachment, error)
+	// FindBlob returns a stored blob's metadata.
+	FindBlob(ctx context.Context, sha256 string) (Blob, error)
 }
 
 // ReportWriter is the write side of reports from people (IH-1).
@@ -346,4 +362,6 @@ type ReportWriter interface {
 	UpdateReportStatus(ctx context.Context, id string, status ReportStatus, at time.Time) error
 	// CreateReportMessage appends a message to a report's thread and touches the report.
 	CreateReportMessage(ctx context.Context, m ReportMessage) error
+	// CreateReportAttachment records a stored blob as a report's attachment.
+	CreateReportAttachment(ctx context.Context, a ReportAttachment) error
 }

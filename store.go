@@ -40,6 +40,7 @@ type UserFilter struct {
 type Reader interface {
 	JobReader
 	ReportReader
+	IncidentReader
 
 	FindDepartmentByID(ctx context.Context, id string) (Department, error)
 	FindDepartmentByName(ctx context.Context, name string) (Department, error)
@@ -69,6 +70,7 @@ type Tx interface {
 	Reader
 	JobWriter
 	ReportWriter
+	IncidentWriter
 
 	CreateDepartment(ctx context.Context, d Department) error
 	UpdateDepartment(ctx context.Context, d Department) error
@@ -100,6 +102,7 @@ type Tx interface {
 // Store from inside fn is a bug (on SQLite it would wait for the one writer).
 type Store interface {
 	Reader
+	BlobStore // blobs are written in their own short transactions, never inside InTx
 	InTx(ctx context.Context, fn func(tx Tx) error) error
 	Ping(ctx context.Context) error
 }

@@ -24,6 +24,11 @@ var enums = map[string][]string{
 	"report_source":   stringsOf(hikeshi.ReportSources),
 	"report_status":   stringsOf(hikeshi.ReportStatuses),
 	"message_author":  {string(hikeshi.AuthorReporter), string(hikeshi.AuthorCSIRT)},
+	"tlp":             stringsOf(hikeshi.TLPs),
+	"phase":           stringsOf(hikeshi.Phases),
+	"ooda_kind":       stringsOf(hikeshi.OODAKinds),
+	"incident_event_kind": {string(hikeshi.EventCreated), string(hikeshi.EventPhase), string(hikeshi.EventReopened),
+		string(hikeshi.EventNote), string(hikeshi.EventUpdated), string(hikeshi.EventMember), string(hikeshi.EventOODA)},
 }
 
 func stringsOf[T ~string](vs []T) []string {

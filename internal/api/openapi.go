@@ -185,6 +185,10 @@ func (g *schemaGen) operation(rt *route) map[string]any {
 		}
 		ok["content"] = map[string]any{"application/json": map[string]any{"schema": schema}}
 	}
+	if rt.binary {
+		ok["content"] = map[string]any{"application/octet-stream": map[string]any{
+			"schema": map[string]any{"type": "string", "contentMediaType": "application/octet-stream"}}}
+	}
 	headers := map[string]any{}
 	if rt.status == http.StatusCreated {
 		headers["Location"] = map[string]any{"description": "The path of the new resource.", "schema": map[string]any{"type": "string"}}

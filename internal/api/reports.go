@@ -1,7 +1,10 @@
 package api
 
 import (
+	"io"
+	"mime"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/hikeshi/hikeshi"
@@ -36,7 +39,17 @@ func toReport(r hikeshi.Report) reportJSON {
 // reportDetailJSON is a report with its thread.
 type reportDetailJSON struct {
 	reportJSON
-	Messages []reportMessageJSON `json:"messages" doc:"The thread, oldest first."`
+	Messages    []reportMessageJSON    `json:"messages" doc:"The thread, oldest first."`
+	Attachments []reportAttachmentJSON `json:"attachments" doc:"Files the reporter attached; the web UI offers them as downloads."`
+}
+
+// reportAttachmentJSON describes a file attached to a report; not its content.
+type reportAttachmentJSON struct {
+	SHA256    string    `json:"sha256" doc:"Hex SHA-256 of the content, which identifies the file."`
+	Filename  string    `json:"filename" doc:"The name the reporter's client gave, sanitised (no directories, control or direction-override characters)."`
+	Size      int64     `json:"size" doc:"Bytes."`
+	MediaType string    `json:"media_type" doc:"Sniffed from the content when stored, never taken from the client."`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // reportMessageJSON is one message of a report's thread.
@@ -84,9 +97,16 @@ func (h *Handler) getReport(c *call) error {
 	if err != nil {
 		return err
 	}
-	out := reportDetailJSON{reportJSON: toReport(r), Messages: make([]reportMessageJSON, len(msgs))}
+	atts, err := h.svc.Reports.Attachments(c.ctx(), c.actor, r.ID)
+	if err != nil {
+		return err
+	}
+	out := reportDetailJSON{reportJSON: toReport(r), Messages: make([]reportMessageJSON, len(msgs)), Attachments: make([]reportAttachmentJSON, len(atts))}
 	for i, m := range msgs {
 		out.Messages[i] = toReportMessage(m)
+	}
+	for i, a := range atts {
+		out.Attachments[i] = reportAttachmentJSON{SHA256: a.SHA256, Filename: a.Filename, Size: a.Size, MediaType: a.MediaType, CreatedAt: a.CreatedAt.UTC()}
 	}
 	return c.json(http.StatusOK, out)
 }
@@ -102,4 +122,30 @@ func (h *Handler) createReportMessage(c *call) error {
 		return err
 	}
 	return c.created(Prefix+"/reports/"+id, toReportMessage(m))
+}
+
+// getReportAttachment streams one attachment of a report. It is never meant
+// to be shown inline: attachment disposition, nosniff, and a type from the
+// same allow-list as the web UI's.
+func (h *Handler) getReportAttachment(c *call) error {
+	rc, a, err := h.svc.Reports.OpenAttachment(c.ctx(), c.actor, c.r.PathValue("id"), c.r.PathValue("sha256"))
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	disp := mime.FormatMediaType("attachment", map[string]string{"filename": a.Filename})
+	if disp == "" {
+		disp = "attachment"
+	}
+	hd := c.w.Header()
+	hd.Set("Content-Type", hikeshi.DownloadType(a.MediaType))
+	hd.Set("Content-Disposition", disp)
+	hd.Set("Content-Length", strconv.FormatInt(a.Size, 10))
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Cache-Control", "private, no-store")
+	c.w.WriteHeader(http.StatusOK)
+	// Once the status is sent an error can only cut the body short; the
+	// client sees the length mismatch.
+	io.Copy(c.w, rc)
+	return nil
 }

@@ -33,6 +33,13 @@ func TestReportsAPI(t *testing.T) {
 			if i == 0 {
 				actor = hikeshi.ActorFor(member, "web")
 			}
+			if i == 1 {
+				b, err := e.svc.Reports.StoreAttachment(ctx, strings.NewReader("<html>evidence</html>"), 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				in.Attachments = []service.AttachmentInput{{SHA256: b.SHA256, Filename: "../mail\u202e.html"}}
+			}
 			s, err := e.svc.Reports.Submit(ctx, actor, in)
 			if err != nil {
 				t.Fatal(err)
@@ -74,6 +81,19 @@ func TestReportsAPI(t *testing.T) {
 			r.into(&got)
 			if !got.Anonymous || got.ReporterID != nil || got.Contact != nil || got.ContactEmail != nil {
 				t.Errorf("anonymous report %+v", got)
+			}
+			if len(got.Attachments) != 1 || got.Attachments[0].Filename != "mail.html" || got.Attachments[0].Size != 21 ||
+				!hikeshi.ValidSHA256(got.Attachments[0].SHA256) || !strings.HasPrefix(got.Attachments[0].MediaType, "text/html") {
+				t.Errorf("attachments %+v", got.Attachments)
+			} else {
+				path := "/api/v1/reports/" + subs[1].Report.ID + "/attachments/" + got.Attachments[0].SHA256
+				d := e.get(path, csirtToken).want(http.StatusOK)
+				if string(d.body) != "<html>evidence</html>" || d.header.Get("Content-Type") != "application/octet-stream" ||
+					d.header.Get("X-Content-Type-Options") != "nosniff" || !strings.HasPrefix(d.header.Get("Content-Disposition"), "attachment;") {
+					t.Errorf("download: %q %v", d.body, d.header)
+				}
+				e.get(path, memberToken).problem(kindNotFound)
+				e.get("/api/v1/reports/"+subs[0].Report.ID+"/attachments/"+got.Attachments[0].SHA256, csirtToken).problem(kindNotFound)
 			}
 			if strings.Contains(string(r.body), "hash") || strings.Contains(string(r.body), subs[1].FollowUpCode) {
 				t.Errorf("the response leaks the follow-up code or a hash: %s", r.body)

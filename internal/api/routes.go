@@ -21,6 +21,7 @@ type route struct {
 	optionalBody bool    // the body may be empty
 	status       int     // the success status
 	resp         any     // the response's type (a zero value), nil for no content
+	binary       bool    // the response is a file (application/octet-stream), not JSON
 	public       bool    // no authentication (only the OpenAPI document)
 	handle       func(c *call) error
 }
@@ -107,6 +108,42 @@ func (h *Handler) table() []route {
 		{method: post, path: "/reports/{id}/messages", op: "createReportMessage", tag: "reports", summary: "Answer a reporter (CSIRT, admins)",
 			doc:  "The reporter reads the answer with their follow-up code. The first answer to a new report moves it to in_triage. A member who filed the report adds information as its reporter.",
 			body: reportMessageCreateJSON{}, status: http.StatusCreated, resp: reportMessageJSON{}, handle: h.createReportMessage},
+		{method: get, path: "/reports/{id}/attachments/{sha256}", op: "getReportAttachment", tag: "reports", summary: "Download a file attached to a report",
+			doc:    "The content as stored, always as a download (Content-Disposition: attachment, X-Content-Type-Options: nosniff); its type is the sniffed one when harmless, else application/octet-stream. Readable by whoever may read the report.",
+			status: http.StatusOK, binary: true, handle: h.getReportAttachment},
+
+		{method: get, path: "/incidents", op: "listIncidents", tag: "incidents", summary: "Incidents, newest first",
+			doc: "The CSIRT sees every incident; admins, managers and auditors every one except TLP:RED and AMBER+STRICT incidents they were not added to; members only those they were added to.",
+			params: []param{
+				{name: "phase", typ: "string", enum: "phase", doc: "Only incidents in this phase."},
+			},
+			list: true, status: http.StatusOK, resp: incidentJSON{}, handle: h.listIncidents},
+		{method: post, path: "/incidents", op: "createIncident", tag: "incidents", summary: "Open an incident (CSIRT, admins)",
+			doc:  "The incident starts in discovery; its number comes from the year's counter.",
+			body: incidentCreateJSON{}, status: http.StatusCreated, resp: incidentJSON{}, handle: h.createIncident},
+		{method: get, path: "/incidents/{id}", op: "getIncident", tag: "incidents", summary: "One incident",
+			status: http.StatusOK, resp: incidentJSON{}, handle: h.getIncident},
+		{method: patch, path: "/incidents/{id}", op: "updateIncident", tag: "incidents", summary: "Change an incident (CSIRT, admins)",
+			doc:  "JSON merge-patch (RFC 7396): fields left out stay as they are; null owner_id unassigns. The priority follows impact and urgency.",
+			body: incidentPatchJSON{}, status: http.StatusOK, resp: incidentJSON{}, handle: h.updateIncident},
+		{method: post, path: "/incidents/{id}/transitions", op: "transitionIncident", tag: "incidents", summary: "Move an incident to another phase (CSIRT, admins)",
+			doc:  "Phases move one step forward or one step back; a closed incident only by reopen. A refused move is a 422 naming the reason.",
+			body: transitionJSON{}, status: http.StatusOK, resp: incidentJSON{}, handle: h.transitionIncident},
+		{method: get, path: "/incidents/{id}/ooda", op: "listOODASteps", tag: "incidents", summary: "The OODA record in time order, with derived loops and durations",
+			status: http.StatusOK, resp: []oodaStepJSON{}, handle: h.listOODA},
+		{method: post, path: "/incidents/{id}/ooda", op: "createOODAStep", tag: "incidents", summary: "Record an OODA step (CSIRT, admins)",
+			body: oodaStepCreateJSON{}, status: http.StatusCreated, resp: oodaStepJSON{}, handle: h.createOODAStep},
+		{method: get, path: "/incidents/{id}/members", op: "listIncidentMembers", tag: "incidents", summary: "The people explicitly added to an incident",
+			status: http.StatusOK, resp: []incidentMemberJSON{}, handle: h.listIncidentMembers},
+		{method: post, path: "/incidents/{id}/members", op: "addIncidentMember", tag: "incidents", summary: "Add a person to an incident (CSIRT, admins)",
+			doc:  "On a TLP:RED or AMBER+STRICT incident, membership is what lets a person other than the CSIRT see it.",
+			body: incidentMemberCreateJSON{}, status: http.StatusNoContent, handle: h.addIncidentMember},
+		{method: del, path: "/incidents/{id}/members/{user}", op: "removeIncidentMember", tag: "incidents", summary: "Take a person off an incident (CSIRT, admins)",
+			status: http.StatusNoContent, handle: h.removeIncidentMember},
+		{method: get, path: "/incidents/{id}/events", op: "listIncidentEvents", tag: "incidents", summary: "The incident's timeline, oldest first",
+			status: http.StatusOK, resp: []incidentEventJSON{}, handle: h.listIncidentEvents},
+		{method: post, path: "/incidents/{id}/notes", op: "createIncidentNote", tag: "incidents", summary: "Write a note to the incident's timeline (CSIRT, admins)",
+			body: incidentNoteCreateJSON{}, status: http.StatusCreated, resp: incidentEventJSON{}, handle: h.createIncidentNote},
 
 		{method: get, path: "/audit", op: "listAuditEntries", tag: "audit", summary: "The audit log, newest first (admins, auditors)",
 			params: []param{

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -32,6 +33,38 @@ type ReportInput struct {
 	// SubmissionToken is the one-time token of the form (see NewSubmissionToken);
 	// sending the same token twice returns the first report. Empty: a fresh one.
 	SubmissionToken string
+	// Attachments are files stored beforehand with StoreAttachment.
+	Attachments []AttachmentInput
+}
+
+// AttachmentInput names a stored blob to attach to a report and the file
+// name the reporter's client gave it (sanitised on the way in).
+type AttachmentInput struct {
+	SHA256   string
+	Filename string
+}
+
+// StoreAttachment stores a file a reporter is attaching, before the report
+// itself is submitted: the upload streams into the blob store and only its
+// hash travels on. More than limit bytes (at most
+// hikeshi.MaxAttachmentSize) is a ValidationError with code too_large, and
+// nothing is stored. A blob whose report is never submitted stays unreferenced.
+func (s *Reports) StoreAttachment(ctx context.Context, r io.Reader, limit int64) (hikeshi.Blob, error) {
+	if limit <= 0 || limit > hikeshi.MaxAttachmentSize {
+		limit = hikeshi.MaxAttachmentSize
+	}
+	b, err := s.st.PutBlob(ctx, r, limit)
+	var ve *hikeshi.ValidationError
+	if errors.As(err, &ve) {
+		for i := range ve.Fields {
+			ve.Fields[i].Field = "attachments"
+		}
+		return hikeshi.Blob{}, ve
+	}
+	if err != nil {
+		return hikeshi.Blob{}, fmt.Errorf("store attachment: %w", err)
+	}
+	return b, nil
 }
 
 // Submission is the answer to a submitted report.
@@ -80,6 +113,15 @@ type reportAudit struct {
 	Anonymous  bool   `json:"anonymous"`
 	NoticedAt  string `json:"noticed_at,omitempty"`
 	ReportedAt string `json:"reported_at"`
+	// Attachments are recorded by hash, size and type: never their content,
+	// nor their names, which may hold personal data.
+	Attachments []attachmentAudit `json:"attachments,omitempty"`
+}
+
+type attachmentAudit struct {
+	SHA256    string `json:"sha256"`
+	Size      int64  `json:"size"`
+	MediaType string `json:"media_type"`
 }
 
 func auditOfReport(r hikeshi.Report) reportAudit {
@@ -140,7 +182,15 @@ func (s *Reports) Submit(ctx context.Context, actor hikeshi.Actor, in ReportInpu
 		if err := tx.CreateReport(ctx, r); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, auditActor, "report.create", "report", r.ID, nil, auditOfReport(r))
+		a := auditOfReport(r)
+		atts, err := s.attach(ctx, tx, r, in.Attachments)
+		if err != nil {
+			return err
+		}
+		for _, at := range atts {
+			a.Attachments = append(a.Attachments, attachmentAudit{at.SHA256, at.Size, at.MediaType})
+		}
+		return s.audit(ctx, tx, auditActor, "report.create", "report", r.ID, nil, a)
 	})
 	if errors.Is(err, hikeshi.ErrConflict) {
 		// The same form again (a double click, a reload, a retry after a
@@ -155,6 +205,75 @@ func (s *Reports) Submit(ctx context.Context, actor hikeshi.Actor, in ReportInpu
 		return Submission{}, fmt.Errorf("submit report: %w", err)
 	}
 	return Submission{Report: r, FollowUpCode: code}, nil
+}
+
+// attach records a new report's attachments, checking the limits against
+// the stored blobs' sizes.
+func (s *Reports) attach(ctx context.Context, tx hikeshi.Tx, r hikeshi.Report, in []AttachmentInput) ([]hikeshi.ReportAttachment, error) {
+	if len(in) > hikeshi.MaxReportAttachments {
+		return nil, hikeshi.Invalid("attachments", "too_many", fmt.Sprintf("at most %d files may be attached to a report", hikeshi.MaxReportAttachments))
+	}
+	var out []hikeshi.ReportAttachment
+	var total int64
+	for _, a := range in {
+		b, err := tx.FindBlob(ctx, a.SHA256)
+		if errors.Is(err, hikeshi.ErrNotFound) {
+			return nil, hikeshi.Invalid("attachments", "unknown", "an attached file was not stored first")
+		}
+		if err != nil {
+			return nil, err
+		}
+		if b.Size > hikeshi.MaxAttachmentSize {
+			return nil, hikeshi.Invalid("attachments", "too_large", fmt.Sprintf("a file may hold at most %d MiB", hikeshi.MaxAttachmentSize>>20))
+		}
+		if total += b.Size; total > hikeshi.MaxReportAttachmentsTotal {
+			return nil, hikeshi.Invalid("attachments", "too_large_total", fmt.Sprintf("the files of a report may hold at most %d MiB together", hikeshi.MaxReportAttachmentsTotal>>20))
+		}
+		at := hikeshi.ReportAttachment{ID: hikeshi.NewID(), ReportID: r.ID, SHA256: b.SHA256, Filename: hikeshi.SanitizeFilename(a.Filename),
+			Size: b.Size, MediaType: b.MediaType, CreatedAt: r.CreatedAt}
+		if err := tx.CreateReportAttachment(ctx, at); err != nil {
+			return nil, err
+		}
+		out = append(out, at)
+	}
+	return out, nil
+}
+
+// Attachments lists a report's attachments; a report the actor may not read
+// is ErrNotFound.
+func (s *Reports) Attachments(ctx context.Context, actor hikeshi.Actor, reportID string) ([]hikeshi.ReportAttachment, error) {
+	r, err := s.st.FindReportByID(ctx, reportID)
+	if err == nil && !canRead(actor, r) {
+		err = hikeshi.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("report attachments: %w", err)
+	}
+	atts, err := s.st.FindReportAttachments(ctx, reportID)
+	if err != nil {
+		return nil, fmt.Errorf("report attachments: %w", err)
+	}
+	return atts, nil
+}
+
+// OpenAttachment streams one attachment of a report, by the same rules as
+// reading the report: anything the actor may not read is ErrNotFound. The
+// caller closes the reader.
+func (s *Reports) OpenAttachment(ctx context.Context, actor hikeshi.Actor, reportID, sha string) (io.ReadCloser, hikeshi.ReportAttachment, error) {
+	atts, err := s.Attachments(ctx, actor, reportID)
+	if err != nil {
+		return nil, hikeshi.ReportAttachment{}, err
+	}
+	for _, a := range atts {
+		if a.SHA256 == sha {
+			rc, _, err := s.st.OpenBlob(ctx, sha)
+			if err != nil {
+				return nil, hikeshi.ReportAttachment{}, fmt.Errorf("open attachment: %w", err)
+			}
+			return rc, a, nil
+		}
+	}
+	return nil, hikeshi.ReportAttachment{}, fmt.Errorf("open attachment: %w", hikeshi.ErrNotFound)
 }
 
 // via is the channel of an actor, "web" when it did not say.

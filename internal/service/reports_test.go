@@ -197,6 +197,7 @@ func TestFollowUpCode(t *testing.T) {
 		if _, err := f.svc.Reports.AddFollowUpMessage(ctx, code, "番号は 03-xxxx でした", "web"); err != nil {
 			t.Fatal(err)
 		}
+		time.Sleep(2 * time.Millisecond) // ids order by millisecond; within one the order is random
 		if _, err := f.svc.Reports.AddMessage(ctx, actor(f.csirt), sub.Report.ID, "ありがとうございます。対応しました。"); err != nil {
 			t.Fatal(err)
 		}

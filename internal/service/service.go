@@ -26,6 +26,7 @@ type Services struct {
 	Auth        *Auth
 	Audit       *Audit
 	Reports     *Reports
+	Incidents   *Incidents
 }
 
 // New builds the services. Zero options take the defaults.
@@ -49,6 +50,7 @@ func New(st hikeshi.Store, o Options) *Services {
 		Auth:        newAuth(b, o),
 		Audit:       &Audit{base: b},
 		Reports:     &Reports{base: b},
+		Incidents:   &Incidents{base: b},
 	}
 }
 

@@ -20,7 +20,9 @@ package store
 //     TEXT → a string; INTEGER/BIGINT → a number (read back with UseNumber,
 //     so 64-bit integers survive); a time column → a string in
 //     hikeshi.TimeLayout (UTC, microseconds); NULL → null; a boolean →
-//     true/false; bytes (no column holds any today) → {"b64":"<std base64>"}.
+//     true/false; bytes (blob_chunks.data: BLOB on SQLite, BYTEA on
+//     PostgreSQL) → {"b64":"<std base64>"}; a 256 KiB chunk is about 350 KB
+//     of base64, well inside a line.
 //
 //  3. A trailer:
 //     {"end":"hikeshi-backup","tables":{"users":3,…},"rows":N,"audit_head":{"seq":N,"hash":"…"},"sha256":"…"}
@@ -78,7 +80,7 @@ const (
 // backupTable is one table an archive holds.
 type backupTable struct {
 	name    string
-	orderBy string   // the primary key: rows are written in this order
+	orderBy string   // the primary key, columns separated by commas: rows are written in this order
 	times   []string // columns holding times: TEXT on SQLite, TIMESTAMPTZ on PostgreSQL
 }
 
@@ -96,6 +98,13 @@ func backupTables() []backupTable {
 		{"counters", "name", nil},
 		{"reports", "id", []string{"noticed_at", "reported_at", "created_at", "updated_at"}},
 		{"report_messages", "id", []string{"created_at"}},
+		{"incidents", "id", []string{"created_at", "triaged_at", "first_response_at", "contained_at", "recovered_at", "closed_at", "updated_at"}},
+		{"incident_members", "id", []string{"added_at"}},
+		{"ooda_steps", "id", []string{"at"}},
+		{"incident_events", "id", []string{"at"}},
+		{"blobs", "sha256", []string{"created_at"}},
+		{"blob_chunks", "sha256,idx", nil},
+		{"report_attachments", "id", []string{"created_at"}},
 		{"audit_log", "seq", []string{"at"}},
 		{"jobs", "id", []string{"run_at", "locked_until", "created_at", "updated_at", "finished_at"}},
 	}
@@ -279,7 +288,7 @@ func (db *DB) backupTable(ctx context.Context, tx *sql.Tx, aw *archiveWriter, t 
 	if err := aw.line(archiveSection{Table: t.name, Columns: cols}, true); err != nil {
 		return 0, err
 	}
-	rows, err := tx.QueryContext(ctx, "SELECT "+quoteIdents(cols)+" FROM "+quoteIdent(t.name)+" ORDER BY "+quoteIdent(t.orderBy))
+	rows, err := tx.QueryContext(ctx, "SELECT "+quoteIdents(cols)+" FROM "+quoteIdent(t.name)+" ORDER BY "+quoteIdents(strings.Split(t.orderBy, ",")))
 	if err != nil {
 		return 0, fmt.Errorf("backup: cannot read table %s: %w", t.name, err)
 	}
@@ -1043,7 +1052,7 @@ func (db *DB) CheckBackupCoverage(ctx context.Context) error {
 			problems = append(problems, fmt.Sprintf("table %s is in backupTables but does not exist", t.name))
 			continue
 		}
-		for _, c := range append([]string{t.orderBy}, t.times...) {
+		for _, c := range append(strings.Split(t.orderBy, ","), t.times...) {
 			if !slices.Contains(cols, c) {
 				problems = append(problems, fmt.Sprintf("table %s has no column %s, which backupTables names", t.name, c))
 			}

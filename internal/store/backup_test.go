@@ -126,6 +126,39 @@ func fillThroughServices(t testing.TB, db *store.DB, extraAudits int) filled {
 		must(err)
 		_, err = svc.Reports.AddFollowUpMessage(ctx, sub.FollowUpCode, "追加の情報です", "web")
 		must(err)
+		if i == 2 {
+			// An attachment of two chunks, so the chunks' order is covered.
+			data := bytes.Repeat([]byte("evidence \x00\xff "), hikeshi.BlobChunkSize/12)
+			b, err := db.PutBlob(ctx, bytes.NewReader(data), 1<<20)
+			must(err)
+			must(db.InTx(ctx, func(tx hikeshi.Tx) error {
+				return tx.CreateReportAttachment(ctx, hikeshi.ReportAttachment{ID: hikeshi.NewID(), ReportID: sub.Report.ID,
+					SHA256: b.SHA256, Filename: "証拠 1.bin", Size: b.Size, MediaType: b.MediaType, CreatedAt: b.CreatedAt})
+			}))
+		}
+	}
+	// Incidents: a RED one with a member, moved through phases with an OODA
+	// loop and a note, and a plain one; and one reopened after closing.
+	csirt := hikeshi.ActorFor(users[1], "web") // users[1] is csirt (Roles order)
+	for i, tlp := range []hikeshi.TLP{hikeshi.TLPRed, hikeshi.TLPGreen} {
+		inc, err := svc.Incidents.Create(ctx, csirt, service.IncidentInput{Title: fmt.Sprintf("インシデント %d <b>", i),
+			Summary: "要約\n二行目", Category: "phishing", Impact: 2, Urgency: 1, TLP: tlp, OwnerID: users[1].ID})
+		must(err)
+		must(svc.Incidents.AddMember(ctx, csirt, inc.ID, users[3+i].ID))
+		for _, k := range hikeshi.OODAKinds {
+			_, err := svc.Incidents.AddOODAStep(ctx, csirt, inc.ID, k, "手順 "+string(k))
+			must(err)
+		}
+		_, err = svc.Incidents.AddNote(ctx, csirt, inc.ID, "メモ")
+		must(err)
+		for _, p := range hikeshi.Phases[1:] {
+			_, err := svc.Incidents.Transition(ctx, csirt, inc.ID, p, "次へ")
+			must(err)
+		}
+		if i == 1 {
+			_, err := svc.Incidents.Reopen(ctx, csirt, inc.ID, "再発")
+			must(err)
+		}
 	}
 	// Jobs in several states: pending with and without a unique key, and done.
 	must(db.InTx(ctx, func(tx hikeshi.Tx) error {

@@ -162,6 +162,9 @@ func (h *Handler) fill(r *http.Request, p *page) {
 			if k == "reports" {
 				it.Href = "/reports" // every role: members see the reports they filed
 			}
+			if k == "incidents" && a.CanListIncidents() {
+				it.Href = "/incidents" // members see incidents through their task inbox (to come)
+			}
 			work.Items = append(work.Items, it)
 		}
 		p.Nav = append(p.Nav, work)

@@ -31,6 +31,9 @@ const hardFormLimit = 4 << 20
 type reportForm struct {
 	Description, NoticedAt, Contact, ContactEmail, Organisation string
 	Anonymous                                                   bool
+	// HadFiles says files were chosen: a form shown again cannot keep them,
+	// so the reporter is asked to choose them again.
+	HadFiles bool
 }
 
 // reportFormView is the employee or the external form.
@@ -41,6 +44,10 @@ type reportFormView struct {
 	Token    string // one-time submission token
 	MaxText  int
 	MaxBytes string // "1 MiB"
+	// Attachment limits, as shown to the reporter.
+	MaxFiles     int
+	MaxFileSize  string
+	MaxFilesSize string
 }
 
 // reportDoneView thanks the reporter and shows the follow-up code once.
@@ -88,7 +95,8 @@ func (h *Handler) requireReportSignIn(w http.ResponseWriter, r *http.Request) (b
 }
 
 func (h *Handler) renderReportForm(w http.ResponseWriter, r *http.Request, status int, external bool, form reportForm, token string, errs map[string]string, alert string) error {
-	v := &reportFormView{External: external, Form: form, Token: token, MaxText: hikeshi.MaxReportTextLen, MaxBytes: "1 MiB"}
+	v := &reportFormView{External: external, Form: form, Token: token, MaxText: hikeshi.MaxReportTextLen, MaxBytes: "1 MiB",
+		MaxFiles: hikeshi.MaxReportAttachments, MaxFileSize: fileSize(hikeshi.MaxAttachmentSize), MaxFilesSize: fileSize(hikeshi.MaxReportAttachmentsTotal)}
 	v.Active = "reports"
 	name := "report_form"
 	h.fill(r, &v.page)
@@ -153,12 +161,29 @@ func (h *Handler) submitReport(w http.ResponseWriter, r *http.Request, external 
 			return err
 		}
 	}
-	tooLarge, err := readReportForm(w, r)
+	// A multipart form is rate-limited before its files are stored, so a
+	// refused sender fills no storage; its text is still read to be shown again.
+	var (
+		tooLarge, allowed bool
+		waitSecs          int
+		up                reportUpload
+		err               error
+	)
+	if isMultipart(r) {
+		allowed, waitSecs = allowReport(h.reportLimit, r)
+		tooLarge, up, err = h.readReportMultipart(w, r, allowed)
+	} else {
+		tooLarge, err = readReportForm(w, r)
+		if err == nil && !tooLarge {
+			allowed, waitSecs = allowReport(h.reportLimit, r)
+		}
+	}
 	if err != nil {
 		return err
 	}
 	form := reportForm{Description: formValue(r, "description"), NoticedAt: trimmed(r, "noticed_at"), Contact: formValue(r, "contact"),
-		ContactEmail: trimmed(r, "contact_email"), Organisation: trimmed(r, "organisation"), Anonymous: formValue(r, "anonymous") == "1"}
+		ContactEmail: trimmed(r, "contact_email"), Organisation: trimmed(r, "organisation"), Anonymous: formValue(r, "anonymous") == "1",
+		HadFiles: up.chosen}
 	token := formValue(r, "token")
 	if !service.ValidSubmissionToken(token) {
 		token = service.NewSubmissionToken()
@@ -168,12 +193,17 @@ func (h *Handler) submitReport(w http.ResponseWriter, r *http.Request, external 
 	if tooLarge {
 		return h.renderReportForm(w, r, http.StatusRequestEntityTooLarge, external, form, token, nil, p.T("report.err_body", "1 MiB"))
 	}
-	if ok, secs := allowReport(h.reportLimit, r); !ok {
-		w.Header().Set("Retry-After", fmt.Sprint(secs))
-		return h.renderReportForm(w, r, http.StatusTooManyRequests, external, form, token, nil, p.T("report.rate_limited", secs))
+	if !allowed {
+		w.Header().Set("Retry-After", fmt.Sprint(waitSecs))
+		return h.renderReportForm(w, r, http.StatusTooManyRequests, external, form, token, nil, p.T("report.rate_limited", waitSecs))
+	}
+	if up.limit != "" {
+		return h.renderReportForm(w, r, http.StatusRequestEntityTooLarge, external, form, token,
+			map[string]string{attachmentsField: attachmentLimitMessage(p, up.limit)}, "")
 	}
 	in := service.ReportInput{Source: hikeshi.SourceEmployee, Description: form.Description, Contact: form.Contact,
-		ContactEmail: form.ContactEmail, Organisation: form.Organisation, Anonymous: form.Anonymous, SubmissionToken: token}
+		ContactEmail: form.ContactEmail, Organisation: form.Organisation, Anonymous: form.Anonymous, SubmissionToken: token,
+		Attachments: up.files}
 	if external {
 		in.Source = hikeshi.SourceExternal
 	}
@@ -235,6 +265,8 @@ func (h *Handler) reportErrors(p *page, err error) (map[string]string, bool) {
 			msgs[f.Field] = p.T("report.err_description_required")
 		case f.Code == "required" && f.Field == "contact_email":
 			msgs[f.Field] = p.T("report.err_email_required")
+		case f.Field == attachmentsField && (f.Code == "too_many" || f.Code == "too_large" || f.Code == "too_large_total"):
+			msgs[f.Field] = attachmentLimitMessage(p, f.Code)
 		default:
 			msgs[f.Field] = fieldMessage(p, f)
 		}

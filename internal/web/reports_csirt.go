@@ -28,12 +28,14 @@ type reportListView struct {
 // reportView is one report with its thread.
 type reportView struct {
 	page
-	R         hikeshi.Report
-	Messages  []hikeshi.ReportMessage
-	CanAnswer bool
-	IsMine    bool // the signed-in user filed it and may add information
-	Body      string
-	Moves     []hikeshi.ReportStatus // statuses the report may move to
+	R        hikeshi.Report
+	Messages []hikeshi.ReportMessage
+	// Attachments are offered as downloads only, never shown inline.
+	Attachments []hikeshi.ReportAttachment
+	CanAnswer   bool
+	IsMine      bool // the signed-in user filed it and may add information
+	Body        string
+	Moves       []hikeshi.ReportStatus // statuses the report may move to
 }
 
 // Status is the localised name of a report status.
@@ -99,7 +101,11 @@ func (h *Handler) renderReport(w http.ResponseWriter, r *http.Request, status in
 		return err
 	}
 	a := st.actor()
-	v := &reportView{R: rep, Messages: msgs, CanAnswer: a.CanAnswerReports(),
+	atts, err := h.svc.Reports.Attachments(r.Context(), a, id)
+	if err != nil {
+		return err
+	}
+	v := &reportView{R: rep, Messages: msgs, Attachments: atts, CanAnswer: a.CanAnswerReports(),
 		IsMine: !rep.Anonymous && rep.ReporterUserID != "" && rep.ReporterUserID == a.UserID && !a.ReadOnly()}
 	if v.CanAnswer {
 		for _, s := range hikeshi.ReportStatuses {

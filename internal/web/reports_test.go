@@ -80,9 +80,9 @@ func TestReportAnonymouslyAndFollowUp(t *testing.T) {
 			if followUpCode(t, again) != code {
 				t.Errorf("a double submit showed another code")
 			}
-			list, err := e.svc.Reports.List(context.Background(), hikeshi.SystemActor("test"), hikeshi.ReportFilter{})
-			if err != nil || len(list) != 1 {
-				t.Fatalf("%d reports after a double submit (%v), want 1", len(list), err)
+			list := mustReports(t, e)
+			if len(list) != 1 {
+				t.Fatalf("%d reports after a double submit, want 1", len(list))
 			}
 			rep := list[0]
 			if !rep.Anonymous || rep.Contact != "" || rep.ReporterUserID != "" || rep.NoticedAt.IsZero() {
@@ -206,13 +206,20 @@ func TestReportLimits(t *testing.T) {
 	}
 }
 
+// mustReports lists the reports a test filed, newest first: the demo's are left out.
 func mustReports(t *testing.T, e *env) []hikeshi.Report {
 	t.Helper()
 	list, err := e.svc.Reports.List(context.Background(), hikeshi.SystemActor("test"), hikeshi.ReportFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return list
+	var out []hikeshi.Report
+	for _, r := range list {
+		if !e.demoReps[r.ID] {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func TestReportRateLimit(t *testing.T) {

@@ -71,6 +71,19 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	handle("GET /reports/{id}", signedIn, h.reportShow)
 	handle("POST /reports/{id}/messages", signedIn, h.reportAnswer)
 	handle("POST /reports/{id}/status", signedIn, h.reportSetStatus)
+	handle("GET /reports/{id}/attachments/{sha}", signedIn, h.reportAttachment)
+
+	// Incidents (IH-5).
+	handle("GET /incidents", signedIn, h.incidentList)
+	handle("GET /incidents/new", signedIn, h.incidentNew)
+	handle("POST /incidents", signedIn, h.incidentCreate)
+	handle("GET /incidents/{id}", signedIn, h.incidentShow)
+	handle("POST /incidents/{id}/transitions", signedIn, h.incidentTransition)
+	handle("POST /incidents/{id}/ooda", signedIn, h.incidentOODA)
+	handle("POST /incidents/{id}", signedIn, h.incidentUpdate)
+	handle("POST /incidents/{id}/notes", signedIn, h.incidentNote)
+	handle("POST /incidents/{id}/members", signedIn, h.incidentAddMember)
+	handle("POST /incidents/{id}/members/{user}/remove", signedIn, h.incidentRemoveMember)
 
 	// Everything else is a friendly 404 (in the user's language).
 	mux.Handle("/", h.route(public, h.notFound))
