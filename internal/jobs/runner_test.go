@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hikeshi/hikeshi/internal/clocktest"
 	"log/slog"
 	"strings"
 	"sync"
@@ -22,23 +23,7 @@ func TestMain(m *testing.M) { storetest.Main(m) }
 
 var t0 = time.Date(2026, 4, 1, 9, 30, 0, 0, time.UTC)
 
-// fakeClock is the only fake: time moves when a test says so.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+type fakeClock = clocktest.Clock
 
 // logBuf is a log sink safe for concurrent handlers.
 type logBuf struct {
@@ -132,7 +117,7 @@ func runner(db *store.DB, clock hikeshi.Clock, worker string, log *logBuf, handl
 func TestRunDueRunsWhatIsDue(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		clock := &fakeClock{now: t0}
+		clock := clocktest.New(t0)
 		var c calls
 		var got hikeshi.Job
 		r := runner(db, clock, "w1", nil, map[string]jobs.Handler{"k": func(ctx context.Context, j hikeshi.Job) error {
@@ -165,7 +150,7 @@ func TestRunDueRunsWhatIsDue(t *testing.T) {
 func TestRetriesWithBackoffThenFails(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		clock := &fakeClock{now: t0}
+		clock := clocktest.New(t0)
 		var c calls
 		log := &logBuf{}
 		r := runner(db, clock, "w1", log, map[string]jobs.Handler{"flaky": func(ctx context.Context, j hikeshi.Job) error {
@@ -236,7 +221,7 @@ func TestDefaultBackoff(t *testing.T) {
 func TestPanicAndUnknownKind(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		clock := &fakeClock{now: t0}
+		clock := clocktest.New(t0)
 		log := &logBuf{}
 		r := runner(db, clock, "w1", log, map[string]jobs.Handler{
 			"bad": func(ctx context.Context, j hikeshi.Job) error { panic("nil map somewhere") },
@@ -268,7 +253,7 @@ func TestPanicAndUnknownKind(t *testing.T) {
 // report of the outcome is refused.
 func TestRestartInTheMiddle(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, db *store.DB) {
-		clock := &fakeClock{now: t0}
+		clock := clocktest.New(t0)
 		var c calls
 		started := make(chan struct{})
 		aCtx, crashA := context.WithCancel(context.Background())
@@ -323,7 +308,7 @@ func TestRestartInTheMiddle(t *testing.T) {
 func TestRunnersDrainConcurrently(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, db *store.DB) {
 		const total = 300
-		clock := &fakeClock{now: t0}
+		clock := clocktest.New(t0)
 		ids := map[string]bool{}
 		err := db.InTx(context.Background(), func(tx hikeshi.Tx) error {
 			for i := range total {
@@ -397,7 +382,7 @@ func TestRunnersDrainConcurrently(t *testing.T) {
 // the attempt for an immediate retry, and returns.
 func TestRunStopsAndReleases(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, db *store.DB) {
-		clock := &fakeClock{now: t0}
+		clock := clocktest.New(t0)
 		started := make(chan struct{})
 		r := runner(db, clock, "w1", nil, map[string]jobs.Handler{"slow": func(ctx context.Context, j hikeshi.Job) error {
 			close(started)
@@ -431,7 +416,7 @@ func TestRunStopsAndReleases(t *testing.T) {
 func TestPeriodicAuditVerify(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		clock := &fakeClock{now: t0}
+		clock := clocktest.New(t0)
 		svc := service.New(db, service.Options{Clock: clock})
 		log := &logBuf{}
 		mk := func(worker string) *jobs.Runner {

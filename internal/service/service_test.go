@@ -3,8 +3,8 @@ package service_test
 import (
 	"context"
 	"errors"
+	"github.com/hikeshi/hikeshi/internal/clocktest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,18 +16,7 @@ import (
 
 func TestMain(m *testing.M) { storetest.Main(m) }
 
-// fakeClock is a settable clock; the only fake these tests use.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+type fakeClock = clocktest.Clock
 
 // fixture is an organisation with one user per role.
 type fixture struct {
@@ -44,7 +33,7 @@ const pw = "correct horse battery staple"
 func newFixture(t *testing.T, db *store.DB) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	f := &fixture{db: db, clock: &fakeClock{t: time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)}}
+	f := &fixture{db: db, clock: clocktest.New(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC))}
 	f.svc = service.New(db, service.Options{Clock: f.clock, Argon: service.ArgonParams{Memory: 1024, Time: 1, Threads: 1}})
 	sys := hikeshi.SystemActor("test")
 	var err error

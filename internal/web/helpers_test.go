@@ -2,13 +2,13 @@ package web_test
 
 import (
 	"context"
+	"github.com/hikeshi/hikeshi/internal/clocktest"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,23 +22,7 @@ import (
 
 func TestMain(m *testing.M) { storetest.Main(m) }
 
-// fakeClock is the only fake: time moves when a test says so.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+type fakeClock = clocktest.Clock
 
 // env is the UI over real services on a fresh SQLite database with the demo
 // organisation loaded.
@@ -62,7 +46,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
 	db := storetest.NewSQLite(t)
 	// The clock starts at the real time: cookie jars judge expiry by it.
-	clock := &fakeClock{now: time.Now().UTC().Truncate(time.Second)}
+	clock := clocktest.New(time.Now().UTC().Truncate(time.Second))
 	svc := service.New(db, service.Options{Clock: clock, Argon: cheapArgon})
 	accts, err := demo.Load(context.Background(), svc)
 	if err != nil {
