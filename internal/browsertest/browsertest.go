@@ -150,3 +150,31 @@ func Screenshot(t testing.TB, ctx context.Context, name string) string {
 	t.Logf("screenshot: %s", path)
 	return path
 }
+
+// Stepper returns a function that runs a named group of browser actions
+// within timeout and fails the test, naming the step, when one fails.
+func Stepper(t testing.TB, ctx context.Context, timeout time.Duration) func(name string, actions ...chromedp.Action[chromedp.Void]) {
+	return func(name string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		if err := chromedp.Do(sctx, actions...); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+}
+
+// Evaluator returns a function that evaluates a JavaScript expression to a
+// string in the page, failing the test when that does not work within 10 s.
+func Evaluator(t testing.TB, ctx context.Context) func(expr string) string {
+	return func(expr string) string {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		v, err := chromedp.Run(sctx, chromedp.Evaluate[string](expr))
+		if err != nil {
+			t.Fatalf("evaluate %s: %v", expr, err)
+		}
+		return v
+	}
+}

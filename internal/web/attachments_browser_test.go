@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"crypto/rand"
 	"os"
 	"path/filepath"
@@ -21,24 +20,8 @@ import (
 func TestBrowserReportWithAttachments(t *testing.T) {
 	e := newEnv(t, generousReports)
 	ctx := browsertest.NewWith(t, browsertest.Options{AcceptLanguage: "en-US,en"})
-	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
-	eval := func(expr string) string {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		v, err := chromedp.Run(sctx, chromedp.Evaluate[string](expr))
-		if err != nil {
-			t.Fatalf("evaluate %s: %v", expr, err)
-		}
-		return v
-	}
+	step := browsertest.Stepper(t, ctx, 30*time.Second)
+	eval := browsertest.Evaluator(t, ctx)
 	dir := t.TempDir()
 	file := func(name string, data []byte) string {
 		p := filepath.Join(dir, name)

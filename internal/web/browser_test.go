@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -18,24 +17,8 @@ func TestBrowserSignInAndLanguage(t *testing.T) {
 	ctx := browsertest.NewWith(t, browsertest.Options{AcceptLanguage: "en-US,en"})
 	admin := e.accounts["admin"]
 
-	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
-	eval := func(expr string) string {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		v, err := chromedp.Run(sctx, chromedp.Evaluate[string](expr))
-		if err != nil {
-			t.Fatalf("evaluate %s: %v", expr, err)
-		}
-		return v
-	}
+	step := browsertest.Stepper(t, ctx, 20*time.Second)
+	eval := browsertest.Evaluator(t, ctx)
 
 	step("open the sign-in page",
 		chromedp.Navigate(e.srv.URL+"/"),
