@@ -41,6 +41,11 @@ type Reader interface {
 	JobReader
 	ReportReader
 	IncidentReader
+	TriageReader
+	TaskReader
+	EvidenceReader
+	ClockReader
+	ReviewReader
 
 	FindDepartmentByID(ctx context.Context, id string) (Department, error)
 	FindDepartmentByName(ctx context.Context, name string) (Department, error)
@@ -71,6 +76,11 @@ type Tx interface {
 	JobWriter
 	ReportWriter
 	IncidentWriter
+	TriageWriter
+	TaskWriter
+	EvidenceWriter
+	ClockWriter
+	ReviewWriter
 
 	CreateDepartment(ctx context.Context, d Department) error
 	UpdateDepartment(ctx context.Context, d Department) error

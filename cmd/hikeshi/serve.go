@@ -92,14 +92,13 @@ func runServe(e *env, c *command, args []string) error {
 		return fmt.Errorf("cannot start the web UI: %w", err)
 	}
 	apiHandler := api.New(api.Options{Services: svc, Log: log, Clock: clock, BaseURL: baseURL})
+	handlers, periodic := jobs.Set(jobs.Deps{Services: svc, BaseURL: baseURL, Log: log.With("component", "jobs")})
 	runner := &jobs.Runner{
-		Store: db,
-		Clock: clock,
-		Log:   log.With("component", "jobs"),
-		Handlers: map[string]jobs.Handler{
-			jobs.KindAuditVerify: jobs.VerifyAudit(svc.Audit, log.With("component", "jobs")),
-		},
-		Periodic: []jobs.Periodic{{Kind: jobs.KindAuditVerify, Every: 24 * time.Hour}},
+		Store:    db,
+		Clock:    clock,
+		Log:      log.With("component", "jobs"),
+		Handlers: handlers,
+		Periodic: periodic,
 	}
 	srv, err := server.New(server.Options{
 		Log:      log,

@@ -44,9 +44,17 @@ func (rt *route) declares(name string) bool {
 	return slices.ContainsFunc(rt.params, func(p param) bool { return p.name == name })
 }
 
-// table lists every operation of the API.
+// Methods, for the route tables.
+const get, post, put, patch, del = http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete
+
+// table lists every operation of the API: the foundation's here, and each
+// area of incident handling's in its own file.
 func (h *Handler) table() []route {
-	const get, post, patch, del = http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete
+	return slices.Concat(h.coreRoutes(), h.triageRoutes(), h.taskRoutes(), h.evidenceRoutes(), h.clockRoutes(), h.reviewRoutes())
+}
+
+// coreRoutes are the operations of the foundation, reports and incidents.
+func (h *Handler) coreRoutes() []route {
 	return []route{
 		{method: get, path: "/openapi.json", op: "getOpenAPIDocument", tag: "meta", public: true,
 			summary: "The OpenAPI 3.1 document of this API", status: http.StatusOK, resp: map[string]any{}, handle: h.openAPI},

@@ -1,8 +1,10 @@
 // Package i18n holds the user interface's message catalogues (Japanese and
 // English) and chooses a language from what a browser accepts.
 //
-// Catalogues are embedded JSON files, one per language, mapping a dotted key
-// to a message. A message may hold fmt verbs; both languages of a key use the
+// Catalogues are embedded JSON files mapping a dotted key to a message: en.json
+// and ja.json, plus one pair per area of the product (tasks.en.json,
+// tasks.ja.json …) so that areas grow without editing one shared file. A key
+// defined in two files of one language is an error. A message may hold fmt verbs; both languages of a key use the
 // same verbs (explicit argument indexes such as %[2]s let Japanese reorder
 // them). Tests keep the two catalogues in step.
 package i18n
@@ -11,7 +13,10 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
+	"path"
 	"slices"
+	"strings"
 
 	"github.com/hikeshi/hikeshi"
 )
@@ -35,15 +40,38 @@ type Translator struct {
 func New() (*Translator, error) {
 	t := &Translator{cats: map[hikeshi.Locale]map[string]string{}}
 	for _, l := range Supported {
-		b, err := files.ReadFile("messages/" + string(l) + ".json")
+		t.cats[l] = map[string]string{}
+	}
+	names, err := fs.Glob(files, "messages/*.json")
+	if err != nil {
+		return nil, fmt.Errorf("i18n: %w", err)
+	}
+	for _, name := range names {
+		base := strings.TrimSuffix(path.Base(name), ".json")
+		l := hikeshi.Locale(base[strings.LastIndexByte(base, '.')+1:])
+		cat, ok := t.cats[l]
+		if !ok {
+			return nil, fmt.Errorf("i18n: catalogue %s: %q is not a supported language", name, l)
+		}
+		b, err := files.ReadFile(name)
 		if err != nil {
-			return nil, fmt.Errorf("i18n: catalogue %s: %w", l, err)
+			return nil, fmt.Errorf("i18n: catalogue %s: %w", name, err)
 		}
 		m := map[string]string{}
 		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("i18n: catalogue %s: %w", l, err)
+			return nil, fmt.Errorf("i18n: catalogue %s: %w", name, err)
 		}
-		t.cats[l] = m
+		for k, v := range m {
+			if _, dup := cat[k]; dup {
+				return nil, fmt.Errorf("i18n: catalogue %s: key %q is already defined in another %s catalogue", name, k, l)
+			}
+			cat[k] = v
+		}
+	}
+	for _, l := range Supported {
+		if len(t.cats[l]) == 0 {
+			return nil, fmt.Errorf("i18n: no catalogue for %s", l)
+		}
 	}
 	return t, nil
 }

@@ -18,7 +18,31 @@ import (
 // (their task inbox comes with tasks). The CSIRT and admins create and work
 // incidents they can see. An incident the actor may not see is ErrNotFound,
 // so its existence is not revealed.
-type Incidents struct{ base }
+type Incidents struct {
+	base
+	observers []incidentObserver
+	// closeCheck, when set, may refuse to close an incident (with a
+	// *hikeshi.TransitionError), e.g. while its review is unfinished.
+	closeCheck func(ctx context.Context, tx hikeshi.Tx, i hikeshi.Incident) error
+}
+
+// incidentObserver is told of every change to an incident inside the
+// transaction that makes it, so that what follows from the change (clocks and
+// their reminder jobs) commits or rolls back with it. before is the zero
+// Incident when the incident is created.
+type incidentObserver interface {
+	incidentChanged(ctx context.Context, tx hikeshi.Tx, actor hikeshi.Actor, before, after hikeshi.Incident) error
+}
+
+// changed tells every observer of a change to an incident.
+func (s *Incidents) changed(ctx context.Context, tx hikeshi.Tx, actor hikeshi.Actor, before, after hikeshi.Incident) error {
+	for _, o := range s.observers {
+		if err := o.incidentChanged(ctx, tx, actor, before, after); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // IncidentInput is a new incident as the CSIRT types it.
 type IncidentInput struct {
@@ -203,6 +227,21 @@ func validateIncident(ctx context.Context, r hikeshi.Reader, i hikeshi.Incident)
 // number comes from the year's counter in the same transaction. A creator who
 // would not see a restricted incident without membership is added as a member.
 func (s *Incidents) Create(ctx context.Context, actor hikeshi.Actor, in IncidentInput) (hikeshi.Incident, error) {
+	var i hikeshi.Incident
+	err := s.st.InTx(ctx, func(tx hikeshi.Tx) error {
+		var err error
+		i, err = s.create(ctx, tx, actor, in)
+		return err
+	})
+	if err != nil {
+		return hikeshi.Incident{}, fmt.Errorf("create incident: %w", err)
+	}
+	return i, nil
+}
+
+// create opens an incident inside tx; triage uses it to open an incident from
+// a report in the transaction that records the decision.
+func (s *Incidents) create(ctx context.Context, tx hikeshi.Tx, actor hikeshi.Actor, in IncidentInput) (hikeshi.Incident, error) {
 	if !canHandle(actor) {
 		return hikeshi.Incident{}, forbid("create incident")
 	}
@@ -213,31 +252,32 @@ func (s *Incidents) Create(ctx context.Context, actor hikeshi.Actor, in Incident
 	i := hikeshi.Incident{ID: hikeshi.NewID(), Title: strings.TrimSpace(in.Title), Summary: strings.TrimSpace(in.Summary),
 		Category: in.Category, Impact: in.Impact, Urgency: in.Urgency, TLP: in.TLP, Phase: hikeshi.PhaseDiscovery,
 		OwnerID: in.OwnerID, CreatedAt: now, UpdatedAt: now}
-	i.Priority = hikeshi.DefaultPriority(i.Impact, i.Urgency)
-	err := s.st.InTx(ctx, func(tx hikeshi.Tx) error {
-		if err := validateIncident(ctx, tx, i); err != nil {
-			return err
-		}
-		n, err := tx.NextCounter(ctx, hikeshi.IncidentCounter(now.Year()))
-		if err != nil {
-			return err
-		}
-		i.Number = hikeshi.IncidentNumber(now.Year(), n)
-		if err := tx.CreateIncident(ctx, i); err != nil {
-			return err
-		}
-		if err := s.event(ctx, tx, actor, i.ID, hikeshi.IncidentEvent{Kind: hikeshi.EventCreated, ToPhase: i.Phase}); err != nil {
-			return err
-		}
-		if err := s.audit(ctx, tx, actor, "incident.create", "incident", i.ID, nil, auditOfIncident(i)); err != nil {
-			return err
-		}
-		return s.keepSight(ctx, tx, actor, i)
-	})
+	m, err := priorityMatrix(ctx, tx)
 	if err != nil {
-		return hikeshi.Incident{}, fmt.Errorf("create incident: %w", err)
+		return hikeshi.Incident{}, err
 	}
-	return i, nil
+	i.Priority = m.Priority(i.Impact, i.Urgency)
+	if err := validateIncident(ctx, tx, i); err != nil {
+		return hikeshi.Incident{}, err
+	}
+	n, err := tx.NextCounter(ctx, hikeshi.IncidentCounter(now.Year()))
+	if err != nil {
+		return hikeshi.Incident{}, err
+	}
+	i.Number = hikeshi.IncidentNumber(now.Year(), n)
+	if err := tx.CreateIncident(ctx, i); err != nil {
+		return hikeshi.Incident{}, err
+	}
+	if err := s.event(ctx, tx, actor, i.ID, hikeshi.IncidentEvent{Kind: hikeshi.EventCreated, ToPhase: i.Phase}); err != nil {
+		return hikeshi.Incident{}, err
+	}
+	if err := s.audit(ctx, tx, actor, "incident.create", "incident", i.ID, nil, auditOfIncident(i)); err != nil {
+		return hikeshi.Incident{}, err
+	}
+	if err := s.changed(ctx, tx, actor, hikeshi.Incident{}, i); err != nil {
+		return hikeshi.Incident{}, err
+	}
+	return i, s.keepSight(ctx, tx, actor, i)
 }
 
 // keepSight adds a handler as a member of a restricted incident they would
@@ -301,7 +341,11 @@ func (s *Incidents) Update(ctx context.Context, actor hikeshi.Actor, id string, 
 		if p.OwnerID != nil {
 			i.OwnerID = *p.OwnerID
 		}
-		i.Priority = hikeshi.DefaultPriority(i.Impact, i.Urgency)
+		m, err := priorityMatrix(ctx, tx)
+		if err != nil {
+			return err
+		}
+		i.Priority = m.Priority(i.Impact, i.Urgency)
 		if err := validateIncident(ctx, tx, i); err != nil {
 			return err
 		}
@@ -317,6 +361,9 @@ func (s *Incidents) Update(ctx context.Context, actor hikeshi.Actor, id string, 
 			return err
 		}
 		if err := s.audit(ctx, tx, actor, "incident.update", "incident", i.ID, auditOfIncident(before), auditOfIncident(i)); err != nil {
+			return err
+		}
+		if err := s.changed(ctx, tx, actor, before, i); err != nil {
 			return err
 		}
 		out = i
@@ -360,6 +407,9 @@ func (s *Incidents) move(ctx context.Context, actor hikeshi.Actor, id string, to
 		} else {
 			err = hikeshi.CheckTransition(before.Phase, to)
 		}
+		if err == nil && to == hikeshi.PhaseClosed && s.closeCheck != nil {
+			err = s.closeCheck(ctx, tx, before)
+		}
 		if err != nil {
 			return err
 		}
@@ -372,6 +422,9 @@ func (s *Incidents) move(ctx context.Context, actor hikeshi.Actor, id string, to
 		}
 		if err := s.audit(ctx, tx, actor, action, "incident", i.ID,
 			map[string]string{"phase": string(before.Phase)}, map[string]string{"phase": string(to)}); err != nil {
+			return err
+		}
+		if err := s.changed(ctx, tx, actor, before, i); err != nil {
 			return err
 		}
 		out = i
@@ -434,8 +487,12 @@ func (s *Incidents) AddOODAStep(ctx context.Context, actor hikeshi.Actor, id str
 			return err
 		}
 		if kind == hikeshi.OODAAct && i.FirstResponseAt.IsZero() {
+			before := i
 			i.FirstResponseAt, i.UpdatedAt = now, now
 			if err := tx.UpdateIncident(ctx, i); err != nil {
+				return err
+			}
+			if err := s.changed(ctx, tx, actor, before, i); err != nil {
 				return err
 			}
 		}

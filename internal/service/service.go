@@ -27,6 +27,11 @@ type Services struct {
 	Audit       *Audit
 	Reports     *Reports
 	Incidents   *Incidents
+	Triage      *Triage
+	Tasks       *Tasks
+	Evidence    *Evidence
+	Clocks      *Clocks
+	Reviews     *Reviews
 }
 
 // New builds the services. Zero options take the defaults.
@@ -44,14 +49,23 @@ func New(st hikeshi.Store, o Options) *Services {
 		o.Argon = DefaultArgon
 	}
 	b := base{st: st, clock: o.Clock}
-	return &Services{
+	s := &Services{
 		Departments: &Departments{base: b},
 		Users:       &Users{base: b, argon: o.Argon},
 		Auth:        newAuth(b, o),
 		Audit:       &Audit{base: b},
 		Reports:     &Reports{base: b},
 		Incidents:   &Incidents{base: b},
+		Triage:      &Triage{base: b},
+		Tasks:       &Tasks{base: b},
+		Evidence:    &Evidence{base: b},
+		Clocks:      &Clocks{base: b},
+		Reviews:     &Reviews{base: b},
 	}
+	s.Triage.incidents = s.Incidents
+	s.Incidents.observers = []incidentObserver{s.Clocks}
+	s.Incidents.closeCheck = s.Reviews.checkClose
+	return s
 }
 
 // base is what every service shares.

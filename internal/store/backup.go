@@ -105,6 +105,11 @@ func backupTables() []backupTable {
 		{"blobs", "sha256", []string{"created_at"}},
 		{"blob_chunks", "sha256,idx", nil},
 		{"report_attachments", "id", []string{"created_at"}},
+		// area: triage
+		// area: tasks
+		// area: evidence
+		// area: clocks
+		// area: review
 		{"audit_log", "seq", []string{"at"}},
 		{"jobs", "id", []string{"run_at", "locked_until", "created_at", "updated_at", "finished_at"}},
 	}

@@ -35,6 +35,23 @@ type filled struct {
 	audits    int64             // audit entries written
 }
 
+// fixture is what fillThroughServices has built when it calls the areas'
+// fillers: each area of incident handling fills its own tables from a file of
+// its own (backup_fixture_<area>_test.go) by appending to areaFillers.
+type fixture struct {
+	db        *store.DB
+	svc       *service.Services
+	users     []hikeshi.User // users[i] has role hikeshi.Roles[i%len(Roles)]; users[1] is CSIRT
+	depts     []hikeshi.Department
+	csirt     hikeshi.Actor
+	incidents []hikeshi.Incident // a RED one (reopened = false) and a GREEN one (reopened)
+	reports   []hikeshi.Report   // anonymous, signed-in, external
+}
+
+// areaFillers fill the tables of the areas of incident handling, in the
+// order of their files' names.
+var areaFillers []func(t testing.TB, ctx context.Context, f *fixture)
+
 // fillThroughServices builds an organisation the way users do: through the
 // services, so every change has its audit entry.
 func fillThroughServices(t testing.TB, db *store.DB, extraAudits int) filled {
@@ -110,6 +127,7 @@ func fillThroughServices(t testing.TB, db *store.DB, extraAudits int) filled {
 			must(err)
 		}
 	}
+	fx := &fixture{db: db, svc: svc, users: users, depts: depts}
 	// Reports from people: anonymous, signed-in and external, with a thread.
 	for i, in := range []service.ReportInput{
 		{Description: "怪しいメール <script>alert(1)</script>", Anonymous: true},
@@ -122,6 +140,7 @@ func fillThroughServices(t testing.TB, db *store.DB, extraAudits int) filled {
 		}
 		sub, err := svc.Reports.Submit(ctx, actor, in)
 		must(err)
+		fx.reports = append(fx.reports, sub.Report)
 		_, err = svc.Reports.AddMessage(ctx, hikeshi.ActorFor(users[1], "web"), sub.Report.ID, "ありがとうございます。確認します。")
 		must(err)
 		_, err = svc.Reports.AddFollowUpMessage(ctx, sub.FollowUpCode, "追加の情報です", "web")
@@ -140,10 +159,12 @@ func fillThroughServices(t testing.TB, db *store.DB, extraAudits int) filled {
 	// Incidents: a RED one with a member, moved through phases with an OODA
 	// loop and a note, and a plain one; and one reopened after closing.
 	csirt := hikeshi.ActorFor(users[1], "web") // users[1] is csirt (Roles order)
+	fx.csirt = csirt
 	for i, tlp := range []hikeshi.TLP{hikeshi.TLPRed, hikeshi.TLPGreen} {
 		inc, err := svc.Incidents.Create(ctx, csirt, service.IncidentInput{Title: fmt.Sprintf("インシデント %d <b>", i),
 			Summary: "要約\n二行目", Category: "phishing", Impact: 2, Urgency: 1, TLP: tlp, OwnerID: users[1].ID})
 		must(err)
+		fx.incidents = append(fx.incidents, inc)
 		must(svc.Incidents.AddMember(ctx, csirt, inc.ID, users[3+i].ID))
 		for _, k := range hikeshi.OODAKinds {
 			_, err := svc.Incidents.AddOODAStep(ctx, csirt, inc.ID, k, "手順 "+string(k))
@@ -159,6 +180,9 @@ func fillThroughServices(t testing.TB, db *store.DB, extraAudits int) filled {
 			_, err := svc.Incidents.Reopen(ctx, csirt, inc.ID, "再発")
 			must(err)
 		}
+	}
+	for _, fill := range areaFillers {
+		fill(t, ctx, fx)
 	}
 	// Jobs in several states: pending with and without a unique key, and done.
 	must(db.InTx(ctx, func(tx hikeshi.Tx) error {

@@ -54,6 +54,14 @@ type incidentView struct {
 	Edit      service.IncidentInput
 	RSIT      []hikeshi.RSITClass
 	TLPs      []hikeshi.TLP
+
+	// Sections owned by other areas, each filled by its own loader and
+	// drawn by its template under templates/sections/.
+	Tasks    incidentTasksSection
+	Evidence incidentEvidenceSection
+	Clocks   incidentClocksSection
+	Review   incidentReviewSection
+	Triage   incidentTriageSection
 }
 
 // memberView is a member of an incident with the name the viewer may see.
@@ -203,6 +211,13 @@ func (h *Handler) renderIncident(w http.ResponseWriter, r *http.Request, status 
 		v.Members = append(v.Members, mv)
 	}
 	v.Active, v.Title = "incidents", d.Incident.Number
+	for _, load := range []func(*http.Request, *incidentView) error{
+		h.loadIncidentTriage, h.loadIncidentTasks, h.loadIncidentEvidence, h.loadIncidentClocks, h.loadIncidentReview,
+	} {
+		if err := load(r, v); err != nil {
+			return err
+		}
+	}
 	h.fill(r, &v.page)
 	if adjust != nil {
 		adjust(v)

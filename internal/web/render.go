@@ -19,14 +19,16 @@ import (
 	"github.com/hikeshi/hikeshi/internal/i18n"
 )
 
-//go:embed templates/*.html
+//go:embed templates/*.html templates/sections/*.html
 var templateFS embed.FS
 
 //go:embed static
 var staticFS embed.FS
 
-// Shared templates: every page is parsed together with these.
-var sharedTemplates = []string{"templates/layout.html", "templates/partials.html"}
+// Shared templates: every page is parsed together with these, and with every
+// file under templates/sections/ (parts of pages that one area of the product
+// owns, such as the tasks section of the incident page).
+var sharedTemplates = []string{"templates/layout.html", "templates/partials.html", "templates/sections/*.html"}
 
 // pages holds one parsed template set per page, all built at start-up.
 type pages struct {
@@ -142,7 +144,7 @@ type navItem struct {
 }
 
 // areas still to come, in navigation order.
-var comingAreas = []string{"dashboard", "reports", "incidents", "tasks", "isms", "patterns"}
+var comingAreas = []string{"dashboard", "reports", "triage", "incidents", "tasks", "due", "isms", "patterns"}
 
 // fill sets the layout's fields of p for request r.
 func (h *Handler) fill(r *http.Request, p *page) {
@@ -162,8 +164,17 @@ func (h *Handler) fill(r *http.Request, p *page) {
 			if k == "reports" {
 				it.Href = "/reports" // every role: members see the reports they filed
 			}
+			if k == "triage" && a.CanAnswerReports() {
+				it.Href = "/triage"
+			}
 			if k == "incidents" && a.CanListIncidents() {
-				it.Href = "/incidents" // members see incidents through their task inbox (to come)
+				it.Href = "/incidents" // members see incidents through their task inbox
+			}
+			if k == "tasks" {
+				it.Href = "/tasks" // every role: the inbox of the user's department
+			}
+			if k == "due" && a.CanListIncidents() {
+				it.Href = "/due"
 			}
 			work.Items = append(work.Items, it)
 		}
@@ -178,6 +189,7 @@ func (h *Handler) fill(r *http.Request, p *page) {
 			p.Nav = append(p.Nav, admin)
 		}
 		p.Nav = append(p.Nav, navGroup{Label: p.T("nav.group.you"), Items: []navItem{
+			{Key: "notifications", Label: p.T("nav.notifications"), Href: "/notifications"},
 			{Key: "account", Label: p.T("nav.account"), Href: "/account"},
 		}})
 		for gi := range p.Nav {

@@ -18,10 +18,14 @@ const (
 	signedIn               // a valid session, else a redirect to the sign-in page
 )
 
+// handleFunc mounts one page handler; each area of the product registers its
+// routes through one (registerTriage, registerTasks …) in its own file.
+type handleFunc func(pattern string, a access, fn handlerFunc)
+
 // Register adds the UI's routes to mux. Every route gets the strict security
 // headers, and state-changing requests from other origins are refused.
 func (h *Handler) Register(mux *http.ServeMux) {
-	handle := func(pattern string, a access, fn handlerFunc) {
+	var handle handleFunc = func(pattern string, a access, fn handlerFunc) {
 		mux.Handle(pattern, h.route(a, fn))
 	}
 	mux.Handle("GET /static/", httpx.SecurityHeaders(h.assets.handler()))
@@ -84,6 +88,13 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	handle("POST /incidents/{id}/notes", signedIn, h.incidentNote)
 	handle("POST /incidents/{id}/members", signedIn, h.incidentAddMember)
 	handle("POST /incidents/{id}/members/{user}/remove", signedIn, h.incidentRemoveMember)
+
+	// Areas of incident handling, each in its own file.
+	h.registerTriage(handle)
+	h.registerTasks(handle)
+	h.registerEvidence(handle)
+	h.registerClocks(handle)
+	h.registerReview(handle)
 
 	// Everything else is a friendly 404 (in the user's language).
 	mux.Handle("/", h.route(public, h.notFound))
