@@ -14,6 +14,7 @@ import (
 	"github.com/hikeshi/hikeshi/internal/demo"
 	"github.com/hikeshi/hikeshi/internal/httpx"
 	"github.com/hikeshi/hikeshi/internal/jobs"
+	"github.com/hikeshi/hikeshi/internal/mailout"
 	"github.com/hikeshi/hikeshi/internal/server"
 	"github.com/hikeshi/hikeshi/internal/service"
 	"github.com/hikeshi/hikeshi/internal/store"
@@ -92,7 +93,18 @@ func runServe(e *env, c *command, args []string) error {
 		return fmt.Errorf("cannot start the web UI: %w", err)
 	}
 	apiHandler := api.New(api.Options{Services: svc, Log: log, Clock: clock, BaseURL: baseURL})
-	handlers, periodic := jobs.Set(jobs.Deps{Services: svc, BaseURL: baseURL, Log: log.With("component", "jobs")})
+	var mail mailout.Sender // nil: reminders stay in-app
+	if cfg.MailRelay != "" {
+		smtp, err := mailout.NewSMTP(mailout.SMTPConfig{Relay: cfg.MailRelay, TLS: mailout.TLSMode(cfg.MailTLS),
+			Username: cfg.MailUser, Password: string(cfg.MailPassword), From: cfg.MailFrom, Hello: cfg.MailHello,
+			Timeout: cfg.MailTimeout})
+		if err != nil {
+			return fmt.Errorf("cannot set up outbound mail: %w", err)
+		}
+		mail = smtp
+		log.Info("outbound mail on", "relay", cfg.MailRelay, "tls", cfg.MailTLS)
+	}
+	handlers, periodic := jobs.Set(jobs.Deps{Services: svc, Mail: mail, BaseURL: baseURL, Log: log.With("component", "jobs")})
 	runner := &jobs.Runner{
 		Store:    db,
 		Clock:    clock,

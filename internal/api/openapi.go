@@ -35,7 +35,7 @@ func (h *Handler) document() []byte {
 	return h.doc
 }
 
-var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
+var pathParam = regexp.MustCompile(`\{([A-Za-z0-9_]+)\}`)
 
 // errorResponses names the shared problem responses: component name, kind.
 var errorResponses = []struct {
@@ -131,6 +131,19 @@ func (h *Handler) buildDocument() map[string]any {
 	return doc
 }
 
+// pathSchema describes a path parameter by its name: ids are UUIDs, a
+// sha256 is 64 lower-case hex digits, and anything else (a playbook's key) is
+// a plain string.
+func pathSchema(name string) map[string]any {
+	switch {
+	case name == "sha256":
+		return map[string]any{"type": "string", "pattern": "^[0-9a-f]{64}$"}
+	case name == "id" || name == "user" || strings.HasSuffix(name, "ID") || name == "asset" || name == "evidence" || name == "observable":
+		return map[string]any{"type": "string", "format": "uuid"}
+	}
+	return map[string]any{"type": "string"}
+}
+
 // operation describes one route.
 func (g *schemaGen) operation(rt *route) map[string]any {
 	op := map[string]any{"operationId": rt.op, "summary": rt.summary, "tags": []any{rt.tag}}
@@ -142,8 +155,7 @@ func (g *schemaGen) operation(rt *route) map[string]any {
 	}
 	var params []any
 	for _, m := range pathParam.FindAllStringSubmatch(rt.path, -1) {
-		params = append(params, map[string]any{"name": m[1], "in": "path", "required": true,
-			"schema": map[string]any{"type": "string", "format": "uuid"}})
+		params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": pathSchema(m[1])})
 	}
 	for _, p := range rt.params {
 		s := map[string]any{"type": "string"}
@@ -176,6 +188,10 @@ func (g *schemaGen) operation(rt *route) map[string]any {
 		}
 		op["requestBody"] = map[string]any{"required": !rt.optionalBody, "content": content}
 	}
+	if rt.rawBody != "" {
+		op["requestBody"] = map[string]any{"required": true, "content": map[string]any{rt.rawBody: map[string]any{
+			"schema": map[string]any{"type": "string", "contentMediaType": rt.rawBody}}}}
+	}
 
 	ok := map[string]any{"description": http.StatusText(rt.status)}
 	if rt.resp != nil {
@@ -204,7 +220,7 @@ func (g *schemaGen) operation(rt *route) map[string]any {
 	ref := func(name string) map[string]any { return map[string]any{"$ref": "#/components/responses/" + name} }
 	responses["429"] = ref("RateLimited")
 	responses["500"] = ref("Internal")
-	if len(params) > 0 || rt.body != nil {
+	if len(params) > 0 || rt.body != nil || rt.rawBody != "" {
 		responses["400"] = ref("BadRequest")
 	}
 	if !rt.public {
@@ -217,7 +233,7 @@ func (g *schemaGen) operation(rt *route) map[string]any {
 	if rt.method != http.MethodGet {
 		responses["409"] = ref("Conflict")
 	}
-	if rt.body != nil {
+	if rt.body != nil || rt.rawBody != "" {
 		responses["413"] = ref("TooLarge")
 		responses["415"] = ref("UnsupportedMediaType")
 		responses["422"] = ref("Validation")

@@ -19,6 +19,7 @@ type route struct {
 	list         bool    // cursor-paginated; the response is a list of resp
 	body         any     // the request body's type (a zero value), nil for none
 	optionalBody bool    // the body may be empty
+	rawBody      string  // the request body is a file of this media type, streamed as is (not JSON)
 	status       int     // the success status
 	resp         any     // the response's type (a zero value), nil for no content
 	binary       bool    // the response is a file (application/octet-stream), not JSON

@@ -14,6 +14,9 @@ type Deps struct {
 	Mail     mailout.Sender // nil: e-mail is off and reminders are in-app only
 	BaseURL  string         // for links in e-mail
 	Log      *slog.Logger
+	// Location is the time zone of times in e-mail; nil means time.Local,
+	// as in the web UI.
+	Location *time.Location
 }
 
 // Set returns every job handler of Hikeshi and its periodic jobs: what

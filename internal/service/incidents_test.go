@@ -237,6 +237,10 @@ func TestIncidentWorkflow(t *testing.T) {
 		step(hikeshi.OODAAct)
 		contained := move(hikeshi.PhaseRecovery)
 		recovered := move(hikeshi.PhaseRecurrencePrevention)
+		// Closing needs a completed post-incident review (decision 0019).
+		if _, err := f.svc.Reviews.Complete(ctx, csirt, inc.ID, &service.ReviewInput{RootCause: "検知の設定", ToChange: "設定を見直す"}); err != nil {
+			t.Fatal(err)
+		}
 		closed := move(hikeshi.PhaseClosed)
 		_, err = f.svc.Incidents.Transition(ctx, csirt, inc.ID, hikeshi.PhaseRecurrencePrevention, "")
 		if !errors.As(err, &te) || te.Code != "reopen_required" {

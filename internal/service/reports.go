@@ -499,6 +499,16 @@ func (s *Reports) FollowUp(ctx context.Context, code string) (hikeshi.Report, []
 // follow-up code. It is audited as the anonymous reporter for an anonymous
 // report and as the "reporter" otherwise; it records no user.
 func (s *Reports) AddFollowUpMessage(ctx context.Context, code, body, via string) (hikeshi.ReportMessage, error) {
+	return s.AddFollowUpInformation(ctx, code, body, via, nil)
+}
+
+// AddFollowUpInformation is AddFollowUpMessage with files the reporter
+// attached, stored beforehand with StoreAttachment. The files are held to
+// the intake form's limits (per follow-up: hikeshi.MaxReportAttachments
+// files, hikeshi.MaxAttachmentSize each, hikeshi.MaxReportAttachmentsTotal
+// together), their names are sanitised, and nothing about the sender is
+// kept: the audit entry lists the files' hashes, sizes and types only.
+func (s *Reports) AddFollowUpInformation(ctx context.Context, code, body, via string, files []AttachmentInput) (hikeshi.ReportMessage, error) {
 	body = strings.TrimSpace(body)
 	if err := validateMessage(body); err != nil {
 		return hikeshi.ReportMessage{}, err
@@ -513,8 +523,22 @@ func (s *Reports) AddFollowUpMessage(ctx context.Context, code, body, via string
 		if r.Anonymous {
 			actor = hikeshi.AnonymousReporter(via)
 		}
-		out, err = s.addMessage(ctx, tx, actor, r, hikeshi.AuthorReporter, "", body)
-		return err
+		if out, err = s.addMessage(ctx, tx, actor, r, hikeshi.AuthorReporter, "", body); err != nil || len(files) == 0 {
+			return err
+		}
+		stamped := r
+		stamped.CreatedAt = out.CreatedAt // the attachments' time is the follow-up's
+		atts, err := s.attach(ctx, tx, stamped, files)
+		if err != nil {
+			return err
+		}
+		a := map[string]any{"message_id": out.ID}
+		var list []attachmentAudit
+		for _, at := range atts {
+			list = append(list, attachmentAudit{at.SHA256, at.Size, at.MediaType})
+		}
+		a["attachments"] = list
+		return s.audit(ctx, tx, actor, "report.attach", "report", r.ID, nil, a)
 	})
 	if err != nil {
 		if errors.Is(err, ErrUnknownCode) {

@@ -106,10 +106,28 @@ func backupTables() []backupTable {
 		{"blob_chunks", "sha256,idx", nil},
 		{"report_attachments", "id", []string{"created_at"}},
 		// area: triage
+		{"report_triage", "report_id", []string{"classified_at", "decided_at"}},
+		{"triage_decisions", "id", []string{"at"}},
+		{"report_incidents", "report_id", []string{"linked_at"}},
+		{"incident_links", "id", []string{"created_at"}},
+		{"incident_merges", "incident_id", []string{"merged_at"}},
 		// area: tasks
+		{"tasks", "id", []string{"due_at", "created_at", "updated_at", "completed_at"}},
+		{"playbooks", "id", []string{"disabled_at", "created_at", "updated_at"}},
+		{"playbook_tasks", "id", nil},
 		// area: evidence
+		{"observables", "id", []string{"created_at"}},
+		{"incident_observables", "id", []string{"added_at"}},
+		{"affected_assets", "id", []string{"created_at", "updated_at"}},
+		{"incident_evidence", "id", []string{"added_at"}},
 		// area: clocks
+		{"incident_facts", "incident_id", []string{"aware_at", "updated_at"}},
+		{"incident_clocks", "id", []string{"started_at", "due_at", "stopped_at", "withdrawn_at", "done_at", "created_at", "updated_at"}},
+		{"notifications", "id", []string{"due_at", "created_at", "read_at", "mailed_at"}},
 		// area: review
+		{"reviews", "id", []string{"completed_at", "created_at", "updated_at"}},
+		{"review_participants", "review_id,user_id", nil},
+		{"lessons", "id", []string{"decided_at", "created_at", "updated_at"}},
 		{"audit_log", "seq", []string{"at"}},
 		{"jobs", "id", []string{"run_at", "locked_until", "created_at", "updated_at", "finished_at"}},
 	}

@@ -173,6 +173,9 @@ func fillThroughServices(t testing.TB, db *store.DB, extraAudits int) filled {
 		_, err = svc.Incidents.AddNote(ctx, csirt, inc.ID, "メモ")
 		must(err)
 		for _, p := range hikeshi.Phases[1:] {
+			if p == hikeshi.PhaseClosed {
+				completeReviewBeforeClosing(t, ctx, svc, csirt, inc.ID, users, depts) // backup_fixture_review_test.go
+			}
 			_, err := svc.Incidents.Transition(ctx, csirt, inc.ID, p, "次へ")
 			must(err)
 		}

@@ -33,9 +33,10 @@ type incidentListView struct {
 // incidentFormView is the form that opens an incident.
 type incidentFormView struct {
 	page
-	In   service.IncidentInput
-	RSIT []hikeshi.RSITClass
-	TLPs []hikeshi.TLP
+	In     service.IncidentInput
+	RSIT   []hikeshi.RSITClass
+	TLPs   []hikeshi.TLP
+	Owners []hikeshi.User // active CSIRT members and admins (triage.go)
 }
 
 // Levels are the choices of impact and urgency, highest first.
@@ -158,6 +159,11 @@ func (h *Handler) renderIncidentForm(w http.ResponseWriter, r *http.Request, sta
 	v := &incidentFormView{In: service.IncidentInput{Impact: 3, Urgency: 3, TLP: hikeshi.TLPAmber, Category: "other"},
 		RSIT: hikeshi.RSIT, TLPs: hikeshi.TLPs}
 	v.Active = "incidents"
+	owners, err := h.ownerChoices(r, "")
+	if err != nil {
+		return err
+	}
+	v.Owners = owners
 	h.fill(r, &v.page)
 	if adjust != nil {
 		adjust(v)
@@ -178,7 +184,7 @@ func (h *Handler) incidentCreate(w http.ResponseWriter, r *http.Request) error {
 		return hikeshi.Level(n)
 	}
 	in := service.IncidentInput{Title: formValue(r, "title"), Summary: formValue(r, "summary"), Category: formValue(r, "category"),
-		Impact: level("impact"), Urgency: level("urgency"), TLP: hikeshi.TLP(formValue(r, "tlp"))}
+		Impact: level("impact"), Urgency: level("urgency"), TLP: hikeshi.TLP(formValue(r, "tlp")), OwnerID: formValue(r, "owner_id")}
 	if in.TLP == "" {
 		in.TLP = "-" // an empty choice is refused, not defaulted, on the form
 	}
@@ -202,7 +208,7 @@ func (h *Handler) renderIncident(w http.ResponseWriter, r *http.Request, status 
 	a := h.stateOf(r).actor()
 	i := d.Incident
 	v := &incidentView{D: d, OODAKinds: hikeshi.OODAKinds, RSIT: hikeshi.RSIT, TLPs: hikeshi.TLPs,
-		Edit: service.IncidentInput{Title: i.Title, Summary: i.Summary, Category: i.Category, Impact: i.Impact, Urgency: i.Urgency, TLP: i.TLP}}
+		Edit: service.IncidentInput{Title: i.Title, Summary: i.Summary, Category: i.Category, Impact: i.Impact, Urgency: i.Urgency, TLP: i.TLP, OwnerID: i.OwnerID}}
 	for _, m := range d.Members {
 		mv := memberView{UserID: m.UserID}
 		if u, err := h.svc.Users.Get(r.Context(), a, m.UserID); err == nil {
@@ -286,10 +292,17 @@ func (h *Handler) incidentUpdate(w http.ResponseWriter, r *http.Request) error {
 	}
 	title, summary, category, tlp := formValue(r, "title"), formValue(r, "summary"), formValue(r, "category"), hikeshi.TLP(formValue(r, "tlp"))
 	p := service.IncidentPatch{Title: &title, Summary: &summary, Category: &category, Impact: n("impact"), Urgency: n("urgency"), TLP: &tlp}
+	owner, ownerSent := formValue(r, "owner_id"), r.PostForm.Has("owner_id")
+	if ownerSent {
+		p.OwnerID = &owner // a form without the field leaves the owner as it is
+	}
 	_, err := h.svc.Incidents.Update(r.Context(), h.stateOf(r).actor(), id, p)
 	if msgs, ok := h.formErrors(r, err); ok {
 		return h.renderIncident(w, r, statusOf(err), id, func(v *incidentView) {
-			v.Edit = service.IncidentInput{Title: title, Summary: summary, Category: category, Impact: *p.Impact, Urgency: *p.Urgency, TLP: tlp}
+			v.Edit = service.IncidentInput{Title: title, Summary: summary, Category: category, Impact: *p.Impact, Urgency: *p.Urgency, TLP: tlp, OwnerID: v.Edit.OwnerID}
+			if ownerSent {
+				v.Edit.OwnerID = owner
+			}
 			v.Errors, v.Alert = msgs, v.T("incident.fix_errors")
 		})
 	}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -140,11 +141,12 @@ type navItem struct {
 	Key     string
 	Label   string
 	Href    string // empty: not built yet ("coming")
+	Badge   string // a count shown beside the label, e.g. unread notifications; "" for none
 	Current bool
 }
 
 // areas still to come, in navigation order.
-var comingAreas = []string{"dashboard", "reports", "triage", "incidents", "tasks", "due", "isms", "patterns"}
+var comingAreas = []string{"dashboard", "reports", "triage", "incidents", "tasks", "due", "lessons", "isms", "patterns"}
 
 // fill sets the layout's fields of p for request r.
 func (h *Handler) fill(r *http.Request, p *page) {
@@ -176,6 +178,9 @@ func (h *Handler) fill(r *http.Request, p *page) {
 			if k == "due" && a.CanListIncidents() {
 				it.Href = "/due"
 			}
+			if k == "lessons" && a.CanReadAll() {
+				it.Href = "/lessons"
+			}
 			work.Items = append(work.Items, it)
 		}
 		p.Nav = append(p.Nav, work)
@@ -189,7 +194,7 @@ func (h *Handler) fill(r *http.Request, p *page) {
 			p.Nav = append(p.Nav, admin)
 		}
 		p.Nav = append(p.Nav, navGroup{Label: p.T("nav.group.you"), Items: []navItem{
-			{Key: "notifications", Label: p.T("nav.notifications"), Href: "/notifications"},
+			{Key: "notifications", Label: p.T("nav.notifications"), Href: "/notifications", Badge: h.unreadBadge(r)},
 			{Key: "account", Label: p.T("nav.account"), Href: "/account"},
 		}})
 		for gi := range p.Nav {
@@ -202,6 +207,23 @@ func (h *Handler) fill(r *http.Request, p *page) {
 	if m := r.URL.Query().Get("m"); m != "" && p.Notice == "" && h.tr.Has(i18n.Default, "notice."+m) {
 		p.Notice = p.T("notice." + m)
 	}
+}
+
+// unreadBadge is the signed-in user's count of unread notifications for the
+// navigation: "" for none, "99+" past 99. A failure to count leaves the badge
+// off rather than failing the page.
+func (h *Handler) unreadBadge(r *http.Request) string {
+	n, err := h.svc.Clocks.UnreadCount(r.Context(), h.stateOf(r).actor())
+	switch {
+	case err != nil:
+		h.log.WarnContext(r.Context(), "counting unread notifications failed", "err", err)
+		return ""
+	case n == 0:
+		return ""
+	case n > 99:
+		return "99+"
+	}
+	return strconv.Itoa(n)
 }
 
 // returnPath is where the language switch should come back to: the page

@@ -68,6 +68,11 @@ type reportStatusView struct {
 	Report   hikeshi.Report
 	Messages []hikeshi.ReportMessage
 	Body     string // information being added, kept when refused
+	// Limits of the files a follow-up may carry, as shown to the reporter;
+	// HadFiles says files were chosen and must be chosen again.
+	MaxFiles                  int
+	MaxFileSize, MaxFilesSize string
+	HadFiles                  bool
 }
 
 func (h *Handler) reportForm(w http.ResponseWriter, r *http.Request) error {
@@ -286,16 +291,30 @@ func (h *Handler) reportStatusForm(w http.ResponseWriter, r *http.Request) error
 // lands in a URL, a log or the browser's history. A wrong, unknown or
 // malformed code gets one and the same answer.
 func (h *Handler) reportStatusSubmit(w http.ResponseWriter, r *http.Request) error {
-	tooLarge, err := readReportForm(w, r)
+	// A multipart form (information with files) is rate-limited before its
+	// files are stored, so a limited sender fills no storage. Files sent with
+	// a wrong code are stored but never referenced; the daily sweep removes them.
+	var (
+		tooLarge, allowed bool
+		secs              int
+		up                reportUpload
+		err               error
+	)
+	if isMultipart(r) {
+		allowed, secs = allowReport(h.followUpLimit, r)
+		tooLarge, up, err = h.readReportMultipart(w, r, allowed)
+	} else if tooLarge, err = readReportForm(w, r); err == nil {
+		allowed, secs = allowReport(h.followUpLimit, r)
+	}
 	if err != nil {
 		return err
 	}
 	p := &page{}
 	h.fill(r, p)
-	v := &reportStatusView{Body: formValue(r, "body")}
+	v := &reportStatusView{Body: formValue(r, "body"), HadFiles: up.chosen}
 	v.Active = "reports"
 	code := formValue(r, "code")
-	if ok, secs := allowReport(h.followUpLimit, r); !ok {
+	if !allowed {
 		w.Header().Set("Retry-After", fmt.Sprint(secs))
 		// No look-up at all while limited. What was typed is shown again
 		// (the code as typed, unchecked) so nothing is lost.
@@ -310,18 +329,43 @@ func (h *Handler) reportStatusSubmit(w http.ResponseWriter, r *http.Request) err
 		switch {
 		case tooLarge:
 			status, v.Alert = http.StatusRequestEntityTooLarge, p.T("report.err_body", "1 MiB")
+		case up.limit != "":
+			status, v.Alert = http.StatusRequestEntityTooLarge, followUpLimitMessage(p, up.limit)
+			v.Errors = map[string]string{attachmentsField: v.Alert}
 		default:
-			_, err := h.svc.Reports.AddFollowUpMessage(r.Context(), code, v.Body, "web")
+			_, err := h.svc.Reports.AddFollowUpInformation(r.Context(), code, v.Body, "web", up.files)
 			if msgs, ok := h.reportErrors(p, err); ok {
+				if m, files := msgs[attachmentsField]; files {
+					var ve *hikeshi.ValidationError
+					errors.As(err, &ve)
+					for _, f := range ve.Fields {
+						if f.Field == attachmentsField && (f.Code == "too_many" || f.Code == "too_large" || f.Code == "too_large_total") {
+							m = followUpLimitMessage(p, f.Code)
+						}
+					}
+					msgs[attachmentsField] = m
+				}
 				status, v.Errors, v.Alert = http.StatusUnprocessableEntity, msgs, p.T("report.fix_errors")
 			} else if err != nil && !errors.Is(err, service.ErrUnknownCode) {
 				return err
 			} else if err == nil {
-				v.Body, v.Notice = "", p.T("report.info_added")
+				v.Body, v.HadFiles, v.Notice = "", false, p.T("report.info_added")
 			}
 		}
 	}
 	return h.renderFollowUp(w, r, status, code, v)
+}
+
+// followUpLimitMessage tells the reporter which limit the files of a
+// follow-up went over, and that their text is kept.
+func followUpLimitMessage(p *page, code string) string {
+	switch code {
+	case "too_many":
+		return p.T("evidence.followup.err_too_many", hikeshi.MaxReportAttachments)
+	case "too_large_total":
+		return p.T("evidence.followup.err_total", fileSize(hikeshi.MaxReportAttachmentsTotal))
+	}
+	return p.T("evidence.followup.err_size", fileSize(hikeshi.MaxAttachmentSize))
 }
 
 // renderFollowUp shows the report of code, or the one answer for every code
@@ -340,6 +384,7 @@ func (h *Handler) renderFollowUp(w http.ResponseWriter, r *http.Request, status 
 	}
 	norm, _ := hikeshi.NormalizeFollowUpCode(code)
 	v.Found, v.Code, v.Report, v.Messages = true, hikeshi.FormatFollowUpCode(norm), rep, msgs
+	v.MaxFiles, v.MaxFileSize, v.MaxFilesSize = hikeshi.MaxReportAttachments, fileSize(hikeshi.MaxAttachmentSize), fileSize(hikeshi.MaxReportAttachmentsTotal)
 	v.Title = rep.Number
 	return h.render(w, r, status, "report_status", v)
 }
