@@ -26,13 +26,12 @@ func (q queries) FindIncidentByID(ctx context.Context, id string) (hikeshi.Incid
 	return i, notFound(err)
 }
 
-// FindIncidents lists incidents newest first, after the cursor. It walks the
-// primary key (or (phase, id) when filtered by phase) backwards and stops at
-// the limit: no count, no sort. Restricted incidents the viewer may not see
-// are filtered here, so every page is full and the cursor stays correct; the
-// membership check is one unique-index probe per restricted row.
+// FindIncidents lists incidents newest first, after the cursor. Every form
+// walks an index backwards and stops at the limit: no count, no sort of the
+// table. Restricted incidents the viewer may not see are filtered here, so
+// every page is full and the cursor stays correct.
 func (q queries) FindIncidents(ctx context.Context, f hikeshi.IncidentFilter) ([]hikeshi.Incident, error) {
-	query, args := incidentsQuery(f)
+	query, args := incidentsQuery(q.d, f)
 	rows, err := q.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -40,31 +39,71 @@ func (q queries) FindIncidents(ctx context.Context, f hikeshi.IncidentFilter) ([
 	return collect(rows, scanIncident)
 }
 
-// incidentsQuery builds FindIncidents' statement (a test checks its plan).
-func incidentsQuery(f hikeshi.IncidentFilter) (string, []any) {
+// restrictedTLPs is the SQL list of the labels only the CSIRT and members see.
+// The partial indexes of migration 0011 carry the same predicate, word for
+// word, so that the planners match them.
+const restrictedTLPs = "('RED', 'AMBER+STRICT')"
+
+// membersFirst joins a viewer's membership rows to their incidents, driven
+// from the membership rows: SQLite keeps a CROSS JOIN's order, so it never
+// walks incidents (by phase, say) probing membership instead; PostgreSQL
+// plans it as any inner join.
+const membersFirst = " FROM incident_members m CROSS JOIN incidents i WHERE i.id = m.incident_id AND"
+
+// incidentsQuery builds FindIncidents' statement (a test checks its plans).
+//
+// A viewer who may not see every restricted incident (a manager, an auditor,
+// an admin) gets the page merged from two streams, each cut at the limit:
+// unrestricted incidents, walked through a partial index that holds only
+// them, and the restricted incidents the viewer was added to, walked through
+// the viewer's own membership rows. A single walk with an "unrestricted or
+// member" filter would probe membership for every restricted incident newer
+// than the page: 110 ms at 100,000 mostly restricted incidents, against about
+// a millisecond for the merge.
+func incidentsQuery(d dialect, f hikeshi.IncidentFilter) (string, []any) {
 	p := f.Page.Normalize()
-	query := "SELECT " + incidentCols + " FROM incidents WHERE 1 = 1"
 	var args []any
-	if p.After != "" {
-		query += " AND id < ?"
-		args = append(args, p.After)
-	}
-	if f.Phase != "" {
-		query += " AND phase = ?"
-		args = append(args, string(f.Phase))
+	cursor := func(col string) string {
+		c := ""
+		if p.After != "" {
+			c += " AND " + col + "id < ?"
+			args = append(args, p.After)
+		}
+		if f.Phase != "" {
+			c += " AND " + col + "phase = ?"
+			args = append(args, string(f.Phase))
+		}
+		return c
 	}
 	switch {
 	case f.MemberOnly:
 		// Driven from the member's own rows (few), not by walking every incident.
-		query += " AND id IN (SELECT incident_id FROM incident_members WHERE user_id = ?)"
 		args = append(args, f.ViewerID)
-	case !f.SeeRestricted:
-		query += " AND (tlp NOT IN ('RED', 'AMBER+STRICT') OR EXISTS (SELECT 1 FROM incident_members m" +
-			" WHERE m.incident_id = incidents.id AND m.user_id = ?))"
-		args = append(args, f.ViewerID)
+		query := "SELECT " + prefixed("i", incidentCols) + membersFirst +
+			" m.user_id = ?" + cursor("i.") + " ORDER BY m.incident_id DESC LIMIT ?"
+		return query, append(args, p.Limit)
+	case f.SeeRestricted:
+		query := "SELECT " + incidentCols + " FROM incidents WHERE 1 = 1" + cursor("") + " ORDER BY id DESC LIMIT ?"
+		return query, append(args, p.Limit)
 	}
-	query += " ORDER BY id DESC LIMIT ?"
-	args = append(args, p.Limit)
+	open := " FROM incidents"
+	if d.engine == SQLite {
+		// Without statistics SQLite prefers the primary key, which serves the
+		// order but not the filter; hold it to the partial index.
+		if f.Phase != "" {
+			open += " INDEXED BY incidents_unrestricted_phase_idx"
+		} else {
+			open += " INDEXED BY incidents_unrestricted_idx"
+		}
+	}
+	unrestricted := "SELECT " + incidentCols + open + " WHERE tlp NOT IN " + restrictedTLPs + cursor("") +
+		" ORDER BY id DESC LIMIT ?"
+	args = append(args, p.Limit, f.ViewerID)
+	member := "SELECT " + prefixed("i", incidentCols) + membersFirst +
+		" m.user_id = ? AND i.tlp IN " + restrictedTLPs + cursor("i.") + " ORDER BY m.incident_id DESC LIMIT ?"
+	args = append(args, p.Limit, p.Limit)
+	query := "SELECT " + incidentCols + " FROM (SELECT * FROM (" + unrestricted + ") AS u UNION ALL SELECT * FROM (" +
+		member + ") AS r) AS page ORDER BY id DESC LIMIT ?"
 	return query, args
 }
 
