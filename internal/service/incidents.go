@@ -190,7 +190,10 @@ func (s *Incidents) Detail(ctx context.Context, actor hikeshi.Actor, id string) 
 	return d, nil
 }
 
-func validateIncident(ctx context.Context, r hikeshi.Reader, i hikeshi.Incident) error {
+// validateIncident checks an incident before it is written. before is the
+// incident as it was (zero when it is new): a category the organisation no
+// longer uses is refused, unless the incident already carries it.
+func validateIncident(ctx context.Context, r hikeshi.Reader, i, before hikeshi.Incident) error {
 	var v hikeshi.ValidationError
 	hikeshi.ValidateText(&v, "title", i.Title, hikeshi.MaxIncidentTitleLen, true)
 	if strings.ContainsAny(i.Title, "\r\n") {
@@ -199,6 +202,14 @@ func validateIncident(ctx context.Context, r hikeshi.Reader, i hikeshi.Incident)
 	hikeshi.ValidateText(&v, "summary", i.Summary, hikeshi.MaxIncidentTextLen, false)
 	if _, _, ok := hikeshi.RSITLookup(i.Category); !ok {
 		v.Add("category", "unknown", "category must be a class or type of the Reference Security Incident Taxonomy")
+	} else if i.Category != before.Category {
+		tax, err := taxonomy(ctx, r)
+		if err != nil {
+			return err
+		}
+		if !tax.Enabled(i.Category) {
+			v.Add("category", "not_in_use", "the organisation does not use this category; choose another or enable it in the triage settings")
+		}
 	}
 	if !i.Impact.Valid() {
 		v.Add("impact", "out_of_range", "impact must be 1 (highest) to 4")
@@ -218,6 +229,8 @@ func validateIncident(ctx context.Context, r hikeshi.Reader, i hikeshi.Incident)
 			return err
 		case !u.Active():
 			v.Add("owner_id", "disabled", "the user is disabled")
+		case u.Role != hikeshi.RoleCSIRT && u.Role != hikeshi.RoleAdmin && i.OwnerID != before.OwnerID:
+			v.Add("owner_id", "not_handler", "the owner is a member of the CSIRT or an admin")
 		}
 	}
 	return v.Err()
@@ -257,7 +270,7 @@ func (s *Incidents) create(ctx context.Context, tx hikeshi.Tx, actor hikeshi.Act
 		return hikeshi.Incident{}, err
 	}
 	i.Priority = m.Priority(i.Impact, i.Urgency)
-	if err := validateIncident(ctx, tx, i); err != nil {
+	if err := validateIncident(ctx, tx, i, hikeshi.Incident{}); err != nil {
 		return hikeshi.Incident{}, err
 	}
 	n, err := tx.NextCounter(ctx, hikeshi.IncidentCounter(now.Year()))
@@ -346,7 +359,7 @@ func (s *Incidents) Update(ctx context.Context, actor hikeshi.Actor, id string, 
 			return err
 		}
 		i.Priority = m.Priority(i.Impact, i.Urgency)
-		if err := validateIncident(ctx, tx, i); err != nil {
+		if err := validateIncident(ctx, tx, i, before); err != nil {
 			return err
 		}
 		if i == before {

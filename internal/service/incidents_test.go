@@ -304,3 +304,44 @@ func TestIncidentWorkflow(t *testing.T) {
 		f.auditCount(t)
 	})
 }
+
+// TestIncidentOwnerAndCategoryRules checks what every way of writing an
+// incident (form, API, triage) shares: the owner is a handler (CSIRT or
+// admin), and a category the organisation stopped using is refused for new
+// choices while incidents that already carry it can still be edited.
+func TestIncidentOwnerAndCategoryRules(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		csirt := actor(f.csirt)
+		in := newIncidentInput("owner rules", hikeshi.TLPAmber)
+		in.OwnerID = f.member.ID
+		if _, err := f.svc.Incidents.Create(ctx, csirt, in); fieldCodes(err)["owner_id"] != "not_handler" {
+			t.Errorf("a member as owner: %v", err)
+		}
+		in.OwnerID = f.admin.ID
+		inc, err := f.svc.Incidents.Create(ctx, csirt, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Triage.UpdateTaxonomy(ctx, actor(f.admin), []string{"fraud", "malicious-code"}); err != nil {
+			t.Fatal(err)
+		}
+		// The incident keeps its phishing category through other edits.
+		title := "still phishing"
+		if _, err := f.svc.Incidents.Update(ctx, csirt, inc.ID, service.IncidentPatch{Title: &title}); err != nil {
+			t.Errorf("editing an incident whose category is no longer in use: %v", err)
+		}
+		if _, err := f.svc.Incidents.Create(ctx, csirt, newIncidentInput("new phishing", hikeshi.TLPAmber)); fieldCodes(err)["category"] != "not_in_use" {
+			t.Errorf("a category not in use on a new incident: %v", err)
+		}
+		cat := "malicious-code"
+		if _, err := f.svc.Incidents.Update(ctx, csirt, inc.ID, service.IncidentPatch{Category: &cat}); err != nil {
+			t.Errorf("moving to a category in use: %v", err)
+		}
+		back := "phishing"
+		if _, err := f.svc.Incidents.Update(ctx, csirt, inc.ID, service.IncidentPatch{Category: &back}); fieldCodes(err)["category"] != "not_in_use" {
+			t.Errorf("moving back to a category no longer in use: %v", err)
+		}
+	})
+}

@@ -156,8 +156,12 @@ func (h *Handler) renderIncidentForm(w http.ResponseWriter, r *http.Request, sta
 	if !h.stateOf(r).actor().CanHandleIncidents() {
 		return userError(http.StatusForbidden, "error.forbidden", hikeshi.ErrForbidden)
 	}
+	tax, err := h.svc.Triage.TaxonomyFor(r.Context())
+	if err != nil {
+		return err
+	}
 	v := &incidentFormView{In: service.IncidentInput{Impact: 3, Urgency: 3, TLP: hikeshi.TLPAmber, Category: "other"},
-		RSIT: hikeshi.RSIT, TLPs: hikeshi.TLPs}
+		RSIT: categoryChoices(tax, ""), TLPs: hikeshi.TLPs}
 	v.Active = "incidents"
 	owners, err := h.ownerChoices(r, "")
 	if err != nil {
