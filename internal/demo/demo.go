@@ -40,6 +40,7 @@ var people = []struct {
 	{"manager@demo.hikeshi.example", "経営 一郎 (Ichiro Keiei)", hikeshi.RoleManager, 0, hikeshi.LocaleJA},
 	{"member@demo.hikeshi.example", "営業 さくら (Sakura Eigyo)", hikeshi.RoleMember, 3, hikeshi.LocaleJA},
 	{"factory@demo.hikeshi.example", "Ken Sato", hikeshi.RoleMember, 4, hikeshi.LocaleEN},
+	{"it@demo.hikeshi.example", "情報 健太 (Kenta Joho)", hikeshi.RoleMember, 1, hikeshi.LocaleJA},
 	{"auditor@demo.hikeshi.example", "監査 次郎 (Jiro Kansa)", hikeshi.RoleAuditor, 0, ""},
 }
 
@@ -85,6 +86,9 @@ func Load(ctx context.Context, svc *service.Services) ([]Account, error) {
 		out = append(out, a)
 	}
 	if err := loadReports(ctx, svc, csirt); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	if err := loadIncidents(ctx, svc, csirt, ids); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	return out, nil

@@ -52,6 +52,33 @@ func TestLoadOnceAndSignIn(t *testing.T) {
 				t.Errorf("the anonymous demo report identifies its sender: %+v", r)
 			}
 		}
+		// The incidents: the phishing report triaged into one in initial
+		// response, a RED lost laptop in recovery with APPI clocks, and a
+		// closed defacement with a completed review and two lessons.
+		sys := hikeshi.SystemActor("test")
+		incs, err := svc.Incidents.List(ctx, sys, hikeshi.IncidentFilter{})
+		if err != nil || len(incs) != 3 {
+			t.Fatalf("demo incidents: %d, %v", len(incs), err)
+		}
+		phases := map[hikeshi.Phase]hikeshi.Incident{}
+		for _, i := range incs {
+			phases[i.Phase] = i
+		}
+		if len(phases[hikeshi.PhaseInitialResponse].ID) == 0 || phases[hikeshi.PhaseRecovery].TLP != hikeshi.TLPRed || phases[hikeshi.PhaseClosed].ClosedAt.IsZero() {
+			t.Errorf("demo incidents by phase: %+v", phases)
+		}
+		lessons, err := svc.Reviews.ListLessons(ctx, sys, hikeshi.LessonFilter{})
+		if err != nil || len(lessons) != 2 {
+			t.Errorf("demo lessons: %d, %v", len(lessons), err)
+		}
+		clocks, err := svc.Clocks.ForIncident(ctx, sys, phases[hikeshi.PhaseRecovery].ID)
+		if err != nil || len(clocks.Clocks) == 0 {
+			t.Errorf("lost laptop clocks: %+v, %v", clocks, err)
+		}
+		queue, err := svc.Triage.Queue(ctx, sys, hikeshi.Page{})
+		if err != nil || len(queue) != 1 || queue[0].Report.Source != hikeshi.SourceExternal {
+			t.Errorf("triage queue after the demo: %d, %v", len(queue), err)
+		}
 		// A second start does nothing: the organisation is already there.
 		again, err := demo.Load(ctx, svc)
 		if err != nil || again != nil {
