@@ -312,6 +312,9 @@ func (s *Tasks) ApplyPlaybook(ctx context.Context, actor hikeshi.Actor, incident
 		if err != nil {
 			return err
 		}
+		if err := refuseClosed(inc); err != nil {
+			return err
+		}
 		p, err := playbook(ctx, tx, key, l)
 		if errors.Is(err, hikeshi.ErrNotFound) {
 			return hikeshi.Invalid("key", "unknown", "no such playbook")

@@ -64,7 +64,12 @@ func New(st hikeshi.Store, o Options) *Services {
 	}
 	s.Triage.incidents = s.Incidents
 	s.Incidents.observers = []incidentObserver{s.Clocks}
-	s.Incidents.closeCheck = s.Reviews.checkClose
+	s.Incidents.closeCheck = func(ctx context.Context, tx hikeshi.Tx, i hikeshi.Incident) error {
+		if err := s.Tasks.checkClose(ctx, tx, i); err != nil {
+			return err
+		}
+		return s.Reviews.checkClose(ctx, tx, i)
+	}
 	return s
 }
 

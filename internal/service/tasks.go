@@ -105,14 +105,17 @@ func worksOn(a hikeshi.Actor, t hikeshi.Task) bool {
 }
 
 // taskContext decides whether the actor may see a task and what of its
-// incident. ok is false when the task must stay hidden (ErrNotFound).
+// incident. ok is false when the task must stay hidden (ErrNotFound): a task
+// is seen by those who see its incident and by the people it is given to
+// (its department's members and its assignee) — on a TLP:RED or AMBER+STRICT
+// incident, readers of everything who were not added to it see neither.
 func taskContext(ctx context.Context, r hikeshi.Reader, a hikeshi.Actor, t hikeshi.Task, inc hikeshi.Incident) (c TaskContext, handler, ok bool, err error) {
 	full, err := canSeeIncident(ctx, r, a, inc)
 	if err != nil {
 		return TaskContext{}, false, false, err
 	}
 	inDept := (a.DepartmentID != "" && a.DepartmentID == t.DepartmentID) || (a.UserID != "" && a.UserID == t.AssigneeID)
-	if !full && !inDept && !(a.CanReadAll() && a.UserID != "") {
+	if !full && !inDept {
 		return TaskContext{}, false, false, nil
 	}
 	c = TaskContext{IncidentID: inc.ID, Number: inc.Number, TLP: inc.TLP, CanOpen: full}
@@ -245,22 +248,34 @@ func (s *Tasks) Inbox(ctx context.Context, actor hikeshi.Actor, f InboxFilter) (
 			tf.DepartmentID = "-" // no department: only what is assigned to the person
 		}
 	}
-	ts, err := s.st.FindTasks(ctx, tf)
-	if err != nil {
-		return nil, fmt.Errorf("task inbox: %w", err)
-	}
+	// Tasks the actor may not see (of a RED incident they were not added
+	// to) are dropped after the query; the walk goes on until the page is
+	// full or the list ends, so a short page always means the last one.
+	tf.Page = tf.Page.Normalize()
 	incs := map[string]hikeshi.Incident{}
-	out := make([]TaskView, 0, len(ts))
-	for _, t := range ts {
-		tv, ok, err := s.view(ctx, s.st, actor, t, incs)
+	var out []TaskView
+	for {
+		ts, err := s.st.FindTasks(ctx, tf)
 		if err != nil {
 			return nil, fmt.Errorf("task inbox: %w", err)
 		}
-		if ok {
-			out = append(out, tv)
+		for _, t := range ts {
+			tv, ok, err := s.view(ctx, s.st, actor, t, incs)
+			if err != nil {
+				return nil, fmt.Errorf("task inbox: %w", err)
+			}
+			if ok {
+				out = append(out, tv)
+			}
+			if len(out) == tf.Limit {
+				return out, nil
+			}
 		}
+		if len(ts) < tf.Limit {
+			return out, nil
+		}
+		tf.After = hikeshi.TaskCursor(ts[len(ts)-1])
 	}
-	return out, nil
 }
 
 // validateTask checks a task's fields against the organisation.
@@ -300,12 +315,50 @@ func validateTask(ctx context.Context, r hikeshi.Reader, t hikeshi.Task) error {
 	return v.Err()
 }
 
+// checkClose refuses to close an incident while some of its tasks are still
+// open or in progress: a closed incident must not leave work in departments'
+// inboxes. The CSIRT completes or cancels them first.
+func (s *Tasks) checkClose(ctx context.Context, tx hikeshi.Tx, i hikeshi.Incident) error {
+	open, p := 0, hikeshi.Page{Limit: hikeshi.MaxPageLimit}
+	for {
+		ts, err := tx.FindTasksByIncident(ctx, i.ID, p)
+		if err != nil {
+			return err
+		}
+		for _, t := range ts {
+			if t.Status.Active() {
+				open++
+			}
+		}
+		if len(ts) < p.Limit {
+			break
+		}
+		p.After = ts[len(ts)-1].ID
+	}
+	if open > 0 {
+		return &hikeshi.TransitionError{From: i.Phase, To: hikeshi.PhaseClosed, Code: "tasks_open",
+			Reason: fmt.Sprintf("%d of its tasks are still open; complete or cancel them first", open)}
+	}
+	return nil
+}
+
+// refuseClosed refuses new work on a closed incident.
+func refuseClosed(inc hikeshi.Incident) error {
+	if inc.Phase == hikeshi.PhaseClosed {
+		return hikeshi.Conflict("incident", "the incident is closed; reopen it to add tasks")
+	}
+	return nil
+}
+
 // Create adds a task to an incident (CSIRT and admins who can see it).
 func (s *Tasks) Create(ctx context.Context, actor hikeshi.Actor, incidentID string, in TaskInput) (hikeshi.Task, error) {
 	var out hikeshi.Task
 	err := s.st.InTx(ctx, func(tx hikeshi.Tx) error {
 		inc, err := s.incidents().handle(ctx, tx, actor, incidentID, "add a task")
 		if err != nil {
+			return err
+		}
+		if err := refuseClosed(inc); err != nil {
 			return err
 		}
 		now := s.clock.Now()

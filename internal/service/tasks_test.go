@@ -67,8 +67,9 @@ func inbox(t *testing.T, f *fixture, a hikeshi.Actor, dept string) map[string]se
 // TestTaskVisibilityForEveryRole checks who sees which task with how much of
 // its incident: a member of the assigned department sees a RED incident's
 // task with its number and TLP but not its title; a member of another
-// department sees nothing; managers and auditors read; only workers and
-// handlers change.
+// department sees nothing; managers and auditors read, except the tasks of a
+// RED incident they were not added to unless the task is their department's;
+// only workers and handlers change.
 func TestTaskVisibilityForEveryRole(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -95,12 +96,14 @@ func TestTaskVisibilityForEveryRole(t *testing.T) {
 		}{
 			{"csirt", actor(f.csirt), sees{true, false, true}, sees{true, false, true}, sees{true, false, true}, true, true,
 				[]string{redTask.ID, amberTask.ID, itTask.ID}},
-			{"admin (not a member of the RED incident)", actor(f.admin), sees{true, true, false}, sees{true, false, true}, sees{true, false, true}, true, true,
+			// Readers of everything who were not added to the RED incident see
+			// none of it, its tasks included.
+			{"admin (not a member of the RED incident)", actor(f.admin), sees{}, sees{true, false, true}, sees{true, false, true}, true, true,
+				[]string{amberTask.ID, itTask.ID}},
+			{"manager (of the assigned department)", actor(manager), sees{true, true, false}, sees{true, false, true}, sees{true, false, true}, false, false,
 				[]string{redTask.ID, amberTask.ID, itTask.ID}},
-			{"manager", actor(manager), sees{true, true, false}, sees{true, false, true}, sees{true, false, true}, false, false,
-				[]string{redTask.ID, amberTask.ID, itTask.ID}},
-			{"auditor", actor(f.auditor), sees{true, true, false}, sees{true, false, true}, sees{true, false, true}, false, false,
-				[]string{redTask.ID, amberTask.ID, itTask.ID}},
+			{"auditor", actor(f.auditor), sees{}, sees{true, false, true}, sees{true, false, true}, false, false,
+				[]string{amberTask.ID, itTask.ID}},
 			{"member of the assigned department", actor(f.member), sees{true, true, false}, sees{true, false, false}, sees{}, true, false,
 				[]string{redTask.ID, amberTask.ID}},
 			{"member of another department", actor(f.other), sees{}, sees{}, sees{true, false, false}, true, false,
@@ -167,13 +170,16 @@ func TestTaskVisibilityForEveryRole(t *testing.T) {
 			t.Errorf("member opened the AMBER incident: %v", err)
 		}
 		// Readers are refused changes; the admin cannot edit a task of a RED incident they do not see.
-		for _, u := range []hikeshi.User{manager, f.auditor} {
-			if _, err := f.svc.Tasks.SetStatus(ctx, actor(u), redTask.ID, hikeshi.TaskInProgress, ""); !errors.Is(err, hikeshi.ErrForbidden) {
-				t.Errorf("%s changed a status: %v", u.Role, err)
-			}
+		// The manager works in the assigned department and reads its task; the
+		// auditor was not added to the RED incident and does not see it.
+		if _, err := f.svc.Tasks.SetStatus(ctx, actor(manager), redTask.ID, hikeshi.TaskInProgress, ""); !errors.Is(err, hikeshi.ErrForbidden) {
+			t.Errorf("manager changed a status: %v", err)
+		}
+		if _, err := f.svc.Tasks.SetStatus(ctx, actor(f.auditor), redTask.ID, hikeshi.TaskInProgress, ""); !errors.Is(err, hikeshi.ErrNotFound) {
+			t.Errorf("auditor changed a status: %v", err)
 		}
 		title := "x"
-		if _, err := f.svc.Tasks.Update(ctx, actor(f.admin), redTask.ID, service.TaskPatch{Title: &title}); !errors.Is(err, hikeshi.ErrForbidden) {
+		if _, err := f.svc.Tasks.Update(ctx, actor(f.admin), redTask.ID, service.TaskPatch{Title: &title}); !errors.Is(err, hikeshi.ErrNotFound) {
 			t.Errorf("admin edited a task of a RED incident they cannot see: %v", err)
 		}
 		// A member cannot complete another department's task.
@@ -565,6 +571,44 @@ func TestPlaybookSettings(t *testing.T) {
 		}
 		if _, err := f.svc.Tasks.Playbook(ctx, actor(f.csirt), "nope", hikeshi.LocaleEN); !errors.Is(err, hikeshi.ErrNotFound) {
 			t.Errorf("unknown playbook: %v", err)
+		}
+	})
+}
+
+// TestClosingWaitsForTasks: an incident does not close while its tasks are
+// open (they would stay in departments' inboxes), and a closed incident takes
+// no new tasks or playbooks until it is reopened.
+func TestClosingWaitsForTasks(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		csirt := actor(f.csirt)
+		inc := f.incident(t, "tasks before closing", hikeshi.TLPAmber)
+		task := f.task(t, inc.ID, "ログを保全", f.it.ID)
+		for _, p := range hikeshi.Phases[1:4] {
+			if _, err := f.svc.Incidents.Transition(ctx, csirt, inc.ID, p, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := f.svc.Reviews.Complete(ctx, csirt, inc.ID, &service.ReviewInput{RootCause: "古い設定", ToChange: "設定を見直す"}); err != nil {
+			t.Fatal(err)
+		}
+		var te *hikeshi.TransitionError
+		if _, err := f.svc.Incidents.Transition(ctx, csirt, inc.ID, hikeshi.PhaseClosed, ""); !errors.As(err, &te) || te.Code != "tasks_open" {
+			t.Fatalf("closing with an open task: %v", err)
+		}
+		if _, err := f.svc.Tasks.SetStatus(ctx, actor(f.other), task.ID, hikeshi.TaskDone, "保全済み"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Incidents.Transition(ctx, csirt, inc.ID, hikeshi.PhaseClosed, ""); err != nil {
+			t.Fatalf("closing once the task is done: %v", err)
+		}
+		_, err := f.svc.Tasks.Create(ctx, csirt, inc.ID, service.TaskInput{Title: "後から", DepartmentID: f.it.ID})
+		if !errors.Is(err, hikeshi.ErrConflict) {
+			t.Errorf("a task added to a closed incident: %v", err)
+		}
+		if _, err := f.svc.Tasks.ApplyPlaybook(ctx, csirt, inc.ID, "phishing", hikeshi.LocaleJA, nil); !errors.Is(err, hikeshi.ErrConflict) {
+			t.Errorf("a playbook applied to a closed incident: %v", err)
 		}
 	})
 }

@@ -22,11 +22,10 @@ func fillTasks(t testing.TB, ctx context.Context, f *fixture) {
 			t.Fatal(err)
 		}
 	}
-	for _, inc := range f.incidents {
-		_, err := f.svc.Tasks.ApplyPlaybook(ctx, f.csirt, inc.ID, "phishing", hikeshi.LocaleJA, nil)
-		must(err)
-	}
-	tk, err := f.svc.Tasks.Create(ctx, f.csirt, f.incidents[0].ID, service.TaskInput{Title: "手作業のタスク <b>", Description: "説明\n二行目",
+	// The RED incident is closed and takes no new tasks; the reopened one does.
+	_, err := f.svc.Tasks.ApplyPlaybook(ctx, f.csirt, f.incidents[1].ID, "phishing", hikeshi.LocaleJA, nil)
+	must(err)
+	tk, err := f.svc.Tasks.Create(ctx, f.csirt, f.incidents[1].ID, service.TaskInput{Title: "手作業のタスク <b>", Description: "説明\n二行目",
 		DepartmentID: f.depts[1].ID, DueAt: time.Now().Add(48 * time.Hour)})
 	must(err)
 	_, err = f.svc.Tasks.SetStatus(ctx, f.csirt, tk.ID, hikeshi.TaskDone, "完了しました")
