@@ -151,7 +151,8 @@ type ClockSpec struct {
 }
 
 // DeriveClocks computes every clock that applies to inc: the three
-// service-level timers from its creation, due by the targets of its priority,
+// service-level timers from the time it reached the CSIRT (its earliest
+// report, else its creation), due by the targets of its priority,
 // stopped by the workflow's timestamps (or by closing it: a closed incident
 // owes no more service-level steps); and the regulatory clocks its facts
 // start from AwareAt. notified holds the time each regulatory clock's
@@ -164,7 +165,11 @@ func DeriveClocks(inc Incident, f IncidentFacts, t ClockTargets, notified map[Cl
 		if stop.IsZero() && !inc.ClosedAt.IsZero() {
 			stop = inc.ClosedAt
 		}
-		out = append(out, ClockSpec{Kind: k, StartedAt: inc.CreatedAt, DueAt: inc.CreatedAt.Add(d), StoppedAt: stop})
+		start := inc.ReportedAt
+		if start.IsZero() {
+			start = inc.CreatedAt
+		}
+		out = append(out, ClockSpec{Kind: k, StartedAt: start, DueAt: start.Add(d), StoppedAt: stop})
 	}
 	sla(ClockTriage, target.Triage, inc.TriagedAt)
 	sla(ClockFirstResponse, target.FirstResponse, inc.FirstResponseAt)

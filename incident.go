@@ -96,6 +96,18 @@ func AllowedTransitions(from Phase) []Phase {
 	return out
 }
 
+// Reported folds a report linked to the incident into its first-noticed and
+// first-reported times: the earliest of each wins.
+func (inc Incident) Reported(noticed, reported time.Time) Incident {
+	if !noticed.IsZero() && (inc.NoticedAt.IsZero() || noticed.Before(inc.NoticedAt)) {
+		inc.NoticedAt = noticed
+	}
+	if !reported.IsZero() && (inc.ReportedAt.IsZero() || reported.Before(inc.ReportedAt)) {
+		inc.ReportedAt = reported
+	}
+	return inc
+}
+
 // EnterPhase returns inc moved into phase to at time at, with the workflow's
 // timestamps set: entering initial response marks it triaged, recovery marks
 // it contained, recurrence prevention marks it recovered, closed marks it
@@ -221,7 +233,9 @@ type Incident struct {
 	OwnerID  string // the handler in charge; empty = unassigned
 
 	// Set by the workflow, never typed in.
-	CreatedAt       time.Time // reported to the CSIRT as an incident
+	NoticedAt       time.Time // when the first reporter noticed it, as they say; zero when no report says
+	ReportedAt      time.Time // when it first reached the CSIRT: its earliest report, else its creation
+	CreatedAt       time.Time // opened as an incident
 	TriagedAt       time.Time // entered initial response
 	FirstResponseAt time.Time // the first OODA act step
 	ContainedAt     time.Time // entered recovery

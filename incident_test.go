@@ -169,3 +169,20 @@ func TestIncidentNumber(t *testing.T) {
 		t.Errorf("counter %s", got)
 	}
 }
+
+func TestIncidentReportedKeepsTheEarliest(t *testing.T) {
+	t0 := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
+	inc := hikeshi.Incident{ReportedAt: t0}
+	inc = inc.Reported(time.Time{}, t0.Add(time.Hour))
+	if !inc.ReportedAt.Equal(t0) || !inc.NoticedAt.IsZero() {
+		t.Errorf("a later report moved the times: %+v", inc)
+	}
+	inc = inc.Reported(t0.Add(-2*time.Hour), t0.Add(-time.Hour))
+	if !inc.ReportedAt.Equal(t0.Add(-time.Hour)) || !inc.NoticedAt.Equal(t0.Add(-2*time.Hour)) {
+		t.Errorf("an earlier report did not: %+v", inc)
+	}
+	inc = inc.Reported(t0.Add(-time.Hour), time.Time{})
+	if !inc.NoticedAt.Equal(t0.Add(-2 * time.Hour)) {
+		t.Errorf("a later noticed time won: %+v", inc)
+	}
+}

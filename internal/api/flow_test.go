@@ -276,6 +276,11 @@ func (f *flowEnv) run(tlp hikeshi.TLP) {
 		inc.TriagedAt != nil || inc.FirstResponseAt != nil || inc.ContainedAt != nil || inc.RecoveredAt != nil || inc.ClosedAt != nil {
 		t.Errorf("incident from triage %+v", inc)
 	}
+	// It reached the CSIRT when the report arrived, not when the incident was opened.
+	if !inc.ReportedAt.Equal(rep.ReportedAt) || !inc.ReportedAt.Before(inc.CreatedAt) || inc.NoticedAt != nil {
+		t.Errorf("incident reported %v, noticed %v; the report arrived %v, the incident was opened %v",
+			inc.ReportedAt, inc.NoticedAt, rep.ReportedAt, inc.CreatedAt)
+	}
 	var got incidentJSON
 	e.get(incPath(inc.ID), f.csirtToken).want(http.StatusOK).into(&got)
 	if got.ID != inc.ID || got.Number != inc.Number || got.TLP != string(tlp) {
@@ -537,7 +542,8 @@ func (f *flowEnv) run(tlp hikeshi.TLP) {
 		t.Errorf("timeline phases %v, want %v (a refused close leaves no entry)", phases, want)
 	}
 
-	// 15. The SLA clocks are stopped by the workflow's timestamps, and met.
+	// 15. The SLA clocks count from the report's arrival, are stopped by the
+	// workflow's timestamps, and are met.
 	var ic incidentClocksJSON
 	e.get(incPath(inc.ID+"/clocks"), f.csirtToken).want(http.StatusOK).into(&ic)
 	stops := map[string]*time.Time{"sla_triage": got.TriagedAt, "sla_first_response": got.FirstResponseAt, "sla_containment": got.ContainedAt}
@@ -547,7 +553,7 @@ func (f *flowEnv) run(tlp hikeshi.TLP) {
 	for _, c := range ic.Clocks {
 		stop, ok := stops[c.Kind]
 		if !ok || c.Regulatory || c.State != "met" || c.StoppedAt == nil || !c.StoppedAt.Equal(*stop) || c.WithdrawnAt != nil ||
-			!c.StartedAt.Equal(got.CreatedAt) {
+			!c.StartedAt.Equal(got.ReportedAt) {
 			t.Errorf("clock %s: %+v (incident %+v)", c.Kind, c, got)
 		}
 		delete(stops, c.Kind)

@@ -22,7 +22,9 @@ type incidentJSON struct {
 	TLP             string     `json:"tlp" enum:"tlp" doc:"TLP 2.0. RED and AMBER+STRICT incidents are visible only to the CSIRT and the people added to them."`
 	Phase           string     `json:"phase" enum:"phase"`
 	OwnerID         *string    `json:"owner_id" format:"uuid" doc:"The handler in charge; null when unassigned."`
-	CreatedAt       time.Time  `json:"created_at" doc:"When the incident was opened (reported to the CSIRT)."`
+	NoticedAt       *time.Time `json:"noticed_at" doc:"When its first reporter noticed the problem, as they said; null when no report said. Set by triage, never typed in."`
+	ReportedAt      time.Time  `json:"reported_at" doc:"When it first reached the CSIRT: its earliest report, else its creation. Service-level clocks count from here."`
+	CreatedAt       time.Time  `json:"created_at" doc:"When the incident was opened."`
 	TriagedAt       *time.Time `json:"triaged_at" doc:"Set by the workflow on entering initial_response."`
 	FirstResponseAt *time.Time `json:"first_response_at" doc:"Set by the workflow at the first OODA act step."`
 	ContainedAt     *time.Time `json:"contained_at" doc:"Set by the workflow on entering recovery."`
@@ -34,7 +36,7 @@ type incidentJSON struct {
 func toIncident(i hikeshi.Incident) incidentJSON {
 	return incidentJSON{ID: i.ID, Number: i.Number, Title: i.Title, Summary: i.Summary, Category: i.Category,
 		Impact: int(i.Impact), Urgency: int(i.Urgency), Priority: int(i.Priority), TLP: string(i.TLP), Phase: string(i.Phase),
-		OwnerID: strPtr(i.OwnerID), CreatedAt: i.CreatedAt.UTC(), TriagedAt: timePtr(i.TriagedAt), FirstResponseAt: timePtr(i.FirstResponseAt),
+		OwnerID: strPtr(i.OwnerID), NoticedAt: timePtr(i.NoticedAt), ReportedAt: i.ReportedAt.UTC(), CreatedAt: i.CreatedAt.UTC(), TriagedAt: timePtr(i.TriagedAt), FirstResponseAt: timePtr(i.FirstResponseAt),
 		ContainedAt: timePtr(i.ContainedAt), RecoveredAt: timePtr(i.RecoveredAt), ClosedAt: timePtr(i.ClosedAt), UpdatedAt: i.UpdatedAt.UTC()}
 }
 

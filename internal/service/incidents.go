@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/hikeshi/hikeshi"
 )
@@ -53,6 +54,10 @@ type IncidentInput struct {
 	Urgency  hikeshi.Level
 	TLP      hikeshi.TLP // empty = AMBER
 	OwnerID  string      // empty = unassigned
+
+	// Set by triage from the report the incident is opened from, never
+	// typed in: when the reporter noticed it and when it was reported.
+	noticedAt, reportedAt time.Time
 }
 
 // IncidentPatch changes an incident; nil fields stay as they are.
@@ -264,7 +269,8 @@ func (s *Incidents) create(ctx context.Context, tx hikeshi.Tx, actor hikeshi.Act
 	}
 	i := hikeshi.Incident{ID: hikeshi.NewID(), Title: strings.TrimSpace(in.Title), Summary: strings.TrimSpace(in.Summary),
 		Category: in.Category, Impact: in.Impact, Urgency: in.Urgency, TLP: in.TLP, Phase: hikeshi.PhaseDiscovery,
-		OwnerID: in.OwnerID, CreatedAt: now, UpdatedAt: now}
+		OwnerID: in.OwnerID, ReportedAt: now, CreatedAt: now, UpdatedAt: now}
+	i = i.Reported(in.noticedAt, in.reportedAt)
 	m, err := priorityMatrix(ctx, tx)
 	if err != nil {
 		return hikeshi.Incident{}, err

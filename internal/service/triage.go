@@ -519,7 +519,8 @@ func (s *Triage) decide(ctx context.Context, tx hikeshi.Tx, actor hikeshi.Actor,
 			summary = string(n[:hikeshi.MaxIncidentTextLen])
 		}
 		inc, err := s.incidents.create(ctx, tx, actor, IncidentInput{Title: title, Summary: summary, Category: cur.Category,
-			Impact: cur.Impact, Urgency: cur.Urgency, TLP: cur.TLP, OwnerID: cur.OwnerID})
+			Impact: cur.Impact, Urgency: cur.Urgency, TLP: cur.TLP, OwnerID: cur.OwnerID,
+			noticedAt: rep.NoticedAt, reportedAt: rep.ReportedAt})
 		if err != nil {
 			return res, err
 		}
@@ -547,6 +548,18 @@ func (s *Triage) decide(ctx context.Context, tx hikeshi.Tx, actor hikeshi.Actor,
 		}
 		if err := tx.PutReportIncident(ctx, hikeshi.ReportIncident{ReportID: rep.ID, IncidentID: inc.ID, LinkedBy: actor.UserID, LinkedAt: now}); err != nil {
 			return res, err
+		}
+		// An earlier report moves the incident's first-noticed and
+		// first-reported times, and with them its service-level clocks.
+		if after := inc.Reported(rep.NoticedAt, rep.ReportedAt); after != inc {
+			after.UpdatedAt = now
+			if err := tx.UpdateIncident(ctx, after); err != nil {
+				return res, err
+			}
+			if err := s.incidents.changed(ctx, tx, actor, inc, after); err != nil {
+				return res, err
+			}
+			inc = after
 		}
 		res.Incident, rec.IncidentID = inc, inc.ID
 	case hikeshi.TriageNotIncident:
@@ -943,6 +956,15 @@ func (s *Triage) Merge(ctx context.Context, actor hikeshi.Actor, intoID, from, n
 		moved, err := tx.MoveIncidentReports(ctx, b.ID, a.ID, actor.UserID, now)
 		if err != nil {
 			return err
+		}
+		if after := a.Reported(b.NoticedAt, b.ReportedAt); after != a {
+			after.UpdatedAt = now
+			if err := tx.UpdateIncident(ctx, after); err != nil {
+				return err
+			}
+			if err := s.incidents.changed(ctx, tx, actor, a, after); err != nil {
+				return err
+			}
 		}
 		text := b.Number + " → " + a.Number
 		if note != "" {

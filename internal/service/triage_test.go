@@ -590,3 +590,49 @@ func TestIncidentLinksAndMerge(t *testing.T) {
 		}
 	})
 }
+
+// TestIncidentTimesComeFromReports: an incident opened from a report, or one
+// a report is later attached to, reached the CSIRT when the earliest report
+// arrived, and was noticed when its reporter says; the service-level clocks
+// count from there (issue 3 part 6: set by the workflow, not typed in).
+func TestIncidentTimesComeFromReports(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		csirt := actor(f.csirt)
+		t0 := f.clock.Now()
+		noticed := t0.Add(-3 * time.Hour)
+		sub, err := f.svc.Reports.Submit(ctx, hikeshi.Actor{Via: "web"}, service.ReportInput{Description: "怪しいログイン通知", NoticedAt: noticed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Advance(2 * time.Hour)
+		inc, err := f.svc.Incidents.Create(ctx, csirt, newIncidentInput("不正ログイン", hikeshi.TLPAmber))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !inc.ReportedAt.Equal(inc.CreatedAt) || !inc.NoticedAt.IsZero() {
+			t.Errorf("an incident opened by hand: reported %v, noticed %v", inc.ReportedAt, inc.NoticedAt)
+		}
+		_, err = f.svc.Triage.Decide(ctx, csirt, sub.Report.ID, service.DecisionInput{Decision: hikeshi.TriageAttach, Incident: inc.Number})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := f.svc.Incidents.Get(ctx, csirt, inc.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.ReportedAt.Equal(sub.Report.ReportedAt) || !got.NoticedAt.Equal(noticed) || !got.CreatedAt.Equal(inc.CreatedAt) {
+			t.Errorf("after attaching the earlier report: reported %v (want %v), noticed %v (want %v)", got.ReportedAt, sub.Report.ReportedAt, got.NoticedAt, noticed)
+		}
+		clocks, err := f.svc.Clocks.ForIncident(ctx, csirt, inc.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range clocks.Clocks {
+			if !c.Clock.StartedAt.Equal(sub.Report.ReportedAt) {
+				t.Errorf("clock %s starts %v, want the report's arrival %v", c.Clock.Kind, c.Clock.StartedAt, sub.Report.ReportedAt)
+			}
+		}
+	})
+}

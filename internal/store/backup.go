@@ -98,7 +98,7 @@ func backupTables() []backupTable {
 		{"counters", "name", nil},
 		{"reports", "id", []string{"noticed_at", "reported_at", "created_at", "updated_at"}},
 		{"report_messages", "id", []string{"created_at"}},
-		{"incidents", "id", []string{"created_at", "triaged_at", "first_response_at", "contained_at", "recovered_at", "closed_at", "updated_at"}},
+		{"incidents", "id", []string{"noticed_at", "reported_at", "created_at", "triaged_at", "first_response_at", "contained_at", "recovered_at", "closed_at", "updated_at"}},
 		{"incident_members", "id", []string{"added_at"}},
 		{"ooda_steps", "id", []string{"at"}},
 		{"incident_events", "id", []string{"at"}},

@@ -8,13 +8,13 @@ import (
 )
 
 const incidentCols = "id, number, title, summary, category, impact, urgency, priority, tlp, phase, owner_id, " +
-	"created_at, triaged_at, first_response_at, contained_at, recovered_at, closed_at, updated_at"
+	"noticed_at, reported_at, created_at, triaged_at, first_response_at, contained_at, recovered_at, closed_at, updated_at"
 
 func scanIncident(s interface{ Scan(...any) error }) (hikeshi.Incident, error) {
 	var i hikeshi.Incident
 	var owner sql.NullString
 	err := s.Scan(&i.ID, &i.Number, &i.Title, &i.Summary, &i.Category, &i.Impact, &i.Urgency, &i.Priority, &i.TLP, &i.Phase,
-		&owner, timeCol{&i.CreatedAt}, timeCol{&i.TriagedAt}, timeCol{&i.FirstResponseAt}, timeCol{&i.ContainedAt},
+		&owner, timeCol{&i.NoticedAt}, timeCol{&i.ReportedAt}, timeCol{&i.CreatedAt}, timeCol{&i.TriagedAt}, timeCol{&i.FirstResponseAt}, timeCol{&i.ContainedAt},
 		timeCol{&i.RecoveredAt}, timeCol{&i.ClosedAt}, timeCol{&i.UpdatedAt})
 	i.OwnerID = owner.String
 	return i, err
@@ -109,9 +109,9 @@ func incidentsQuery(d dialect, f hikeshi.IncidentFilter) (string, []any) {
 
 // CreateIncident inserts an incident.
 func (t *tx) CreateIncident(ctx context.Context, i hikeshi.Incident) error {
-	_, err := t.exec(ctx, "INSERT INTO incidents ("+incidentCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	_, err := t.exec(ctx, "INSERT INTO incidents ("+incidentCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		i.ID, i.Number, i.Title, i.Summary, i.Category, int(i.Impact), int(i.Urgency), int(i.Priority), string(i.TLP),
-		string(i.Phase), nullString(i.OwnerID), t.d.t(i.CreatedAt), t.d.t(i.TriagedAt), t.d.t(i.FirstResponseAt),
+		string(i.Phase), nullString(i.OwnerID), t.d.t(i.NoticedAt), t.d.t(i.ReportedAt), t.d.t(i.CreatedAt), t.d.t(i.TriagedAt), t.d.t(i.FirstResponseAt),
 		t.d.t(i.ContainedAt), t.d.t(i.RecoveredAt), t.d.t(i.ClosedAt), t.d.t(i.UpdatedAt))
 	return err
 }
@@ -119,10 +119,10 @@ func (t *tx) CreateIncident(ctx context.Context, i hikeshi.Incident) error {
 // UpdateIncident writes every mutable field of an incident.
 func (t *tx) UpdateIncident(ctx context.Context, i hikeshi.Incident) error {
 	return t.execOne(ctx, `UPDATE incidents SET title = ?, summary = ?, category = ?, impact = ?, urgency = ?, priority = ?,
-		tlp = ?, phase = ?, owner_id = ?, triaged_at = ?, first_response_at = ?, contained_at = ?, recovered_at = ?,
+		tlp = ?, phase = ?, owner_id = ?, noticed_at = ?, reported_at = ?, triaged_at = ?, first_response_at = ?, contained_at = ?, recovered_at = ?,
 		closed_at = ?, updated_at = ? WHERE id = ?`,
 		i.Title, i.Summary, i.Category, int(i.Impact), int(i.Urgency), int(i.Priority), string(i.TLP), string(i.Phase),
-		nullString(i.OwnerID), t.d.t(i.TriagedAt), t.d.t(i.FirstResponseAt), t.d.t(i.ContainedAt), t.d.t(i.RecoveredAt),
+		nullString(i.OwnerID), t.d.t(i.NoticedAt), t.d.t(i.ReportedAt), t.d.t(i.TriagedAt), t.d.t(i.FirstResponseAt), t.d.t(i.ContainedAt), t.d.t(i.RecoveredAt),
 		t.d.t(i.ClosedAt), t.d.t(i.UpdatedAt), i.ID)
 }
 

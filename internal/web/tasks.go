@@ -85,6 +85,7 @@ type incidentTasksSection struct {
 	Suggested   []hikeshi.Playbook
 	In          taskForm
 	Now         time.Time
+	Closed      bool // the incident is closed: no new tasks until it is reopened
 }
 
 // KindDepartments are the departments of kind k, for a playbook's apply form.
@@ -101,8 +102,9 @@ func (h *Handler) loadIncidentTasks(r *http.Request, v *incidentView) error {
 	}
 	s := &v.Tasks
 	s.Tasks, s.CanHandle, s.Now = ts, v.D.CanHandle, h.clock.Now()
-	if !s.CanHandle {
-		return nil
+	s.Closed = v.D.Incident.Phase == hikeshi.PhaseClosed
+	if !s.CanHandle || s.Closed {
+		return nil // a closed incident takes no new tasks: the forms are not offered
 	}
 	if s.Departments, s.People, err = h.taskChoices(r); err != nil {
 		return err
@@ -194,6 +196,12 @@ func (h *Handler) incidentTaskCreate(w http.ResponseWriter, r *http.Request) err
 		_, err = h.svc.Tasks.Create(r.Context(), h.stateOf(r).actor(), id, service.TaskInput{Title: in.Title, Description: in.Description,
 			DepartmentID: in.DepartmentID, AssigneeID: in.AssigneeID, DueAt: due})
 	}
+	if closedIncident(err) {
+		// Sent from a page opened before the incident was closed.
+		return h.renderIncident(w, r, statusOf(err), id, func(v *incidentView) {
+			v.Alert = v.T("tasks.closed_hint")
+		})
+	}
 	if msgs, ok := h.taskErrors(r, err); ok {
 		// The incident page has other forms with fields named title and
 		// description: this form's errors carry a prefix.
@@ -223,6 +231,11 @@ func (h *Handler) incidentPlaybookApply(w http.ResponseWriter, r *http.Request) 
 		}
 	}
 	_, err := h.svc.Tasks.ApplyPlaybook(r.Context(), h.stateOf(r).actor(), id, key, h.stateOf(r).lang, choice)
+	if closedIncident(err) {
+		return h.renderIncident(w, r, statusOf(err), id, func(v *incidentView) {
+			v.Alert = v.T("tasks.closed_hint")
+		})
+	}
 	if msgs, ok := h.taskErrors(r, err); ok {
 		return h.renderIncident(w, r, statusOf(err), id, func(v *incidentView) {
 			var lines []string
@@ -236,6 +249,21 @@ func (h *Handler) incidentPlaybookApply(w http.ResponseWriter, r *http.Request) 
 		return err
 	}
 	return redirect(w, r, "/incidents/"+url.PathEscape(id)+"?m=saved#tasks")
+}
+
+// closedIncident reports whether err is the service's refusal of new tasks
+// on a closed incident.
+func closedIncident(err error) bool {
+	var ve *hikeshi.ValidationError
+	if !errors.As(err, &ve) || !ve.Conflict {
+		return false
+	}
+	for _, f := range ve.Fields {
+		if f.Field == "incident" {
+			return true
+		}
+	}
+	return false
 }
 
 func sortedKeys(m map[string]string) []string {
