@@ -236,7 +236,7 @@ type Incident struct {
 	NoticedAt       time.Time // when the first reporter noticed it, as they say; zero when no report says
 	ReportedAt      time.Time // when it first reached the CSIRT: its earliest report, else its creation
 	CreatedAt       time.Time // opened as an incident
-	TriagedAt       time.Time // entered initial response
+	TriagedAt       time.Time // the triage decision that opened it, else entering initial response
 	FirstResponseAt time.Time // the first OODA act step
 	ContainedAt     time.Time // entered recovery
 	RecoveredAt     time.Time // entered recurrence prevention

@@ -109,6 +109,37 @@ const (
 	AuthorCSIRT    MessageAuthor = "csirt"
 )
 
+// ReporterProgress is what a reporter reads of their report's handling on
+// the follow-up page: a triage decision closes the report, but a reporter
+// whose report became an incident should read that it is being handled,
+// not that it is closed. It tells nothing else of the incident.
+type ReporterProgress string
+
+// The stages a reporter sees.
+const (
+	ProgressReceived ReporterProgress = "received"    // new: not looked at yet
+	ProgressInTriage ReporterProgress = "in_triage"   // being assessed
+	ProgressInHand   ReporterProgress = "in_progress" // part of an incident the CSIRT is handling
+	ProgressResolved ReporterProgress = "resolved"    // its incident is closed
+	ProgressClosed   ReporterProgress = "closed"      // closed without an incident (not one, or a duplicate)
+)
+
+// ProgressOf is the stage a reporter sees for a report in status st, linked
+// to an incident in phase linked ("" when the report belongs to none).
+func ProgressOf(st ReportStatus, linked Phase) ReporterProgress {
+	switch {
+	case linked == PhaseClosed:
+		return ProgressResolved
+	case linked != "":
+		return ProgressInHand
+	case st == ReportNew:
+		return ProgressReceived
+	case st == ReportInTriage:
+		return ProgressInTriage
+	}
+	return ProgressClosed
+}
+
 // ReportMessage is one message in a report's thread: the CSIRT answers, the
 // reporter adds information.
 type ReportMessage struct {

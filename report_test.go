@@ -118,3 +118,22 @@ func TestValidateContactURI(t *testing.T) {
 		}
 	}
 }
+
+func TestProgressOf(t *testing.T) {
+	for _, tc := range []struct {
+		st     ReportStatus
+		linked Phase
+		want   ReporterProgress
+	}{
+		{ReportNew, "", ProgressReceived},
+		{ReportInTriage, "", ProgressInTriage},
+		{ReportClosed, "", ProgressClosed},
+		{ReportClosed, PhaseDiscovery, ProgressInHand},
+		{ReportClosed, PhaseRecurrencePrevention, ProgressInHand},
+		{ReportClosed, PhaseClosed, ProgressResolved},
+	} {
+		if got := ProgressOf(tc.st, tc.linked); got != tc.want {
+			t.Errorf("ProgressOf(%s, %q) = %s, want %s", tc.st, tc.linked, got, tc.want)
+		}
+	}
+}

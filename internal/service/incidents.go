@@ -56,8 +56,10 @@ type IncidentInput struct {
 	OwnerID  string      // empty = unassigned
 
 	// Set by triage from the report the incident is opened from, never
-	// typed in: when the reporter noticed it and when it was reported.
+	// typed in: when the reporter noticed it, when it was reported, and when
+	// it was triaged (the decision that opens it).
 	noticedAt, reportedAt time.Time
+	triaged               bool
 }
 
 // IncidentPatch changes an incident; nil fields stay as they are.
@@ -271,6 +273,9 @@ func (s *Incidents) create(ctx context.Context, tx hikeshi.Tx, actor hikeshi.Act
 		Category: in.Category, Impact: in.Impact, Urgency: in.Urgency, TLP: in.TLP, Phase: hikeshi.PhaseDiscovery,
 		OwnerID: in.OwnerID, ReportedAt: now, CreatedAt: now, UpdatedAt: now}
 	i = i.Reported(in.noticedAt, in.reportedAt)
+	if in.triaged {
+		i.TriagedAt = now
+	}
 	m, err := priorityMatrix(ctx, tx)
 	if err != nil {
 		return hikeshi.Incident{}, err

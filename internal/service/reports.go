@@ -495,6 +495,28 @@ func (s *Reports) FollowUp(ctx context.Context, code string) (hikeshi.Report, []
 	return r, msgs, nil
 }
 
+// FollowUpProgress is the stage of handling the reporter of a follow-up code
+// sees: an unknown code is ErrUnknownCode, like FollowUp.
+func (s *Reports) FollowUpProgress(ctx context.Context, code string) (hikeshi.ReporterProgress, error) {
+	r, err := findByCode(ctx, s.st, code)
+	if err != nil {
+		return "", err
+	}
+	var phase hikeshi.Phase
+	link, err := s.st.FindReportIncident(ctx, r.ID)
+	switch {
+	case err == nil:
+		inc, err := s.st.FindIncidentByID(ctx, link.IncidentID)
+		if err != nil {
+			return "", fmt.Errorf("follow up report: %w", err)
+		}
+		phase = inc.Phase
+	case !errors.Is(err, hikeshi.ErrNotFound):
+		return "", fmt.Errorf("follow up report: %w", err)
+	}
+	return hikeshi.ProgressOf(r.Status, phase), nil
+}
+
 // AddFollowUpMessage adds the reporter's information to the report of a
 // follow-up code. It is audited as the anonymous reporter for an anonymous
 // report and as the "reporter" otherwise; it records no user.

@@ -145,7 +145,11 @@ func (s *Tasks) view(ctx context.Context, r hikeshi.Reader, a hikeshi.Actor, t h
 	}
 	v := TaskView{Task: t, Context: c, CanHandle: handler}
 	if handler || worksOn(a, t) {
-		v.Allowed = hikeshi.AllowedTaskMoves(t.Status, handler)
+		for _, m := range hikeshi.AllowedTaskMoves(t.Status, handler) {
+			if inc.Phase != hikeshi.PhaseClosed || !m.Active() { // a closed incident's work stays finished
+				v.Allowed = append(v.Allowed, m)
+			}
+		}
 	}
 	if d, err := r.FindDepartmentByID(ctx, t.DepartmentID); err == nil {
 		v.DepartmentName, v.DepartmentKind = d.Name, d.Kind
@@ -510,6 +514,9 @@ func (s *Tasks) SetStatus(ctx context.Context, actor hikeshi.Actor, id string, t
 		}
 		if err := hikeshi.CheckTaskMove(before.Status, to, handler); err != nil {
 			return err
+		}
+		if inc.Phase == hikeshi.PhaseClosed && to.Active() {
+			return hikeshi.Conflict("status", "the incident is closed; reopen the incident before reopening its tasks")
 		}
 		t := hikeshi.MoveTask(before, to, note, s.clock.Now())
 		if err := tx.UpdateTask(ctx, t); err != nil {

@@ -610,5 +610,12 @@ func TestClosingWaitsForTasks(t *testing.T) {
 		if _, err := f.svc.Tasks.ApplyPlaybook(ctx, csirt, inc.ID, "phishing", hikeshi.LocaleJA, nil); !errors.Is(err, hikeshi.ErrConflict) {
 			t.Errorf("a playbook applied to a closed incident: %v", err)
 		}
+		// Its finished tasks stay finished, and are offered no moves.
+		if _, err := f.svc.Tasks.SetStatus(ctx, csirt, task.ID, hikeshi.TaskOpen, ""); !errors.Is(err, hikeshi.ErrConflict) {
+			t.Errorf("a task of a closed incident reopened: %v", err)
+		}
+		if v, err := f.svc.Tasks.Get(ctx, actor(f.other), task.ID); err != nil || len(v.Allowed) != 0 {
+			t.Errorf("a closed incident's task offers %v, %v", v.Allowed, err)
+		}
 	})
 }

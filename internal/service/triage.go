@@ -520,7 +520,7 @@ func (s *Triage) decide(ctx context.Context, tx hikeshi.Tx, actor hikeshi.Actor,
 		}
 		inc, err := s.incidents.create(ctx, tx, actor, IncidentInput{Title: title, Summary: summary, Category: cur.Category,
 			Impact: cur.Impact, Urgency: cur.Urgency, TLP: cur.TLP, OwnerID: cur.OwnerID,
-			noticedAt: rep.NoticedAt, reportedAt: rep.ReportedAt})
+			noticedAt: rep.NoticedAt, reportedAt: rep.ReportedAt, triaged: true})
 		if err != nil {
 			return res, err
 		}

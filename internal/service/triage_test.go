@@ -636,3 +636,37 @@ func TestIncidentTimesComeFromReports(t *testing.T) {
 		}
 	})
 }
+
+// TestReporterSeesTheIncidentBeingHandled: a report that became an incident
+// reads "being handled" to its reporter until the incident closes, though the
+// decision closed the report itself.
+func TestReporterSeesTheIncidentBeingHandled(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		csirt := actor(f.csirt)
+		sub, err := f.svc.Reports.Submit(ctx, hikeshi.Actor{Via: "web"}, service.ReportInput{Description: "画面に身代金の要求が出ています", Anonymous: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		progress := func(want hikeshi.ReporterProgress) {
+			t.Helper()
+			if got, err := f.svc.Reports.FollowUpProgress(ctx, sub.FollowUpCode); err != nil || got != want {
+				t.Errorf("progress %s, %v; want %s", got, err, want)
+			}
+		}
+		progress(hikeshi.ProgressReceived)
+		res, err := f.svc.Triage.Decide(ctx, csirt, sub.Report.ID, service.DecisionInput{Decision: hikeshi.TriageNewIncident, Title: "ランサムウェア",
+			Classification: &service.ClassificationInput{Category: "infected-system", Impact: 1, Urgency: 1, TLP: hikeshi.TLPRed}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		progress(hikeshi.ProgressInHand)
+		if _, err := f.svc.Reports.FollowUpProgress(ctx, "0000-0000-0000-0000"); !errors.Is(err, service.ErrUnknownCode) {
+			t.Errorf("an unknown code: %v", err)
+		}
+		if res.Incident.TriagedAt.IsZero() {
+			t.Errorf("an incident opened by a triage decision is not marked triaged")
+		}
+	})
+}

@@ -30,6 +30,9 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) error {
 	v.Department = dept
 	h.fill(r, &v.page)
 	for _, k := range comingAreas {
+		if builtAreas[k] {
+			continue
+		}
 		v.Areas = append(v.Areas, area{Title: v.T("nav." + k), Text: v.T("home.area." + k)})
 	}
 	return h.render(w, r, http.StatusOK, "home", v)

@@ -145,7 +145,11 @@ type navItem struct {
 	Current bool
 }
 
-// areas still to come, in navigation order.
+// builtAreas are the areas of comingAreas that exist: a role that may not use
+// one does not see it at all, rather than as "coming".
+var builtAreas = map[string]bool{"reports": true, "triage": true, "incidents": true, "tasks": true, "due": true, "lessons": true}
+
+// areas of the navigation, in order; those not in builtAreas are still to come.
 var comingAreas = []string{"dashboard", "reports", "triage", "incidents", "tasks", "due", "lessons", "isms", "patterns"}
 
 // fill sets the layout's fields of p for request r.
@@ -180,6 +184,9 @@ func (h *Handler) fill(r *http.Request, p *page) {
 			}
 			if k == "lessons" && a.CanReadAll() {
 				it.Href = "/lessons"
+			}
+			if it.Href == "" && builtAreas[k] {
+				continue
 			}
 			work.Items = append(work.Items, it)
 		}

@@ -66,6 +66,7 @@ type reportStatusView struct {
 	Found    bool
 	Code     string // the normalised code, carried in the POST body only
 	Report   hikeshi.Report
+	Progress hikeshi.ReporterProgress
 	Messages []hikeshi.ReportMessage
 	Body     string // information being added, kept when refused
 	// Limits of the files a follow-up may carry, as shown to the reporter;
@@ -380,6 +381,9 @@ func (h *Handler) renderFollowUp(w http.ResponseWriter, r *http.Request, status 
 		return h.render(w, r, http.StatusNotFound, "report_status", nv)
 	}
 	if err != nil {
+		return err
+	}
+	if v.Progress, err = h.svc.Reports.FollowUpProgress(r.Context(), code); err != nil {
 		return err
 	}
 	norm, _ := hikeshi.NormalizeFollowUpCode(code)
