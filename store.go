@@ -46,6 +46,10 @@ type Reader interface {
 	EvidenceReader
 	ClockReader
 	ReviewReader
+	DocumentReader
+	RiskReader
+	FrameworkReader
+	CheckReader
 
 	FindDepartmentByID(ctx context.Context, id string) (Department, error)
 	FindDepartmentByName(ctx context.Context, name string) (Department, error)
@@ -81,6 +85,10 @@ type Tx interface {
 	EvidenceWriter
 	ClockWriter
 	ReviewWriter
+	DocumentWriter
+	RiskWriter
+	FrameworkWriter
+	CheckWriter
 
 	CreateDepartment(ctx context.Context, d Department) error
 	UpdateDepartment(ctx context.Context, d Department) error

@@ -51,7 +51,8 @@ const get, post, put, patch, del = http.MethodGet, http.MethodPost, http.MethodP
 // table lists every operation of the API: the foundation's here, and each
 // area of incident handling's in its own file.
 func (h *Handler) table() []route {
-	return slices.Concat(h.coreRoutes(), h.triageRoutes(), h.taskRoutes(), h.evidenceRoutes(), h.clockRoutes(), h.reviewRoutes())
+	return slices.Concat(h.coreRoutes(), h.triageRoutes(), h.taskRoutes(), h.evidenceRoutes(), h.clockRoutes(), h.reviewRoutes(),
+		h.documentRoutes(), h.riskRoutes(), h.frameworkRoutes(), h.checkRoutes())
 }
 
 // coreRoutes are the operations of the foundation, reports and incidents.

@@ -32,6 +32,10 @@ type Services struct {
 	Evidence    *Evidence
 	Clocks      *Clocks
 	Reviews     *Reviews
+	Documents   *Documents
+	Risks       *Risks
+	Frameworks  *Frameworks
+	Checks      *Checks
 }
 
 // New builds the services. Zero options take the defaults.
@@ -61,6 +65,10 @@ func New(st hikeshi.Store, o Options) *Services {
 		Evidence:    &Evidence{base: b},
 		Clocks:      &Clocks{base: b},
 		Reviews:     &Reviews{base: b},
+		Documents:   &Documents{base: b},
+		Risks:       &Risks{base: b},
+		Frameworks:  &Frameworks{base: b},
+		Checks:      &Checks{base: b},
 	}
 	s.Triage.incidents = s.Incidents
 	s.Incidents.observers = []incidentObserver{s.Clocks}

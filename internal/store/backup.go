@@ -125,6 +125,10 @@ func backupTables() []backupTable {
 		{"incident_clocks", "id", []string{"started_at", "due_at", "stopped_at", "withdrawn_at", "done_at", "created_at", "updated_at"}},
 		{"notifications", "id", []string{"due_at", "created_at", "read_at", "mailed_at"}},
 		// area: review
+		// area: documents
+		// area: risks
+		// area: frameworks
+		// area: checks
 		{"reviews", "id", []string{"completed_at", "created_at", "updated_at"}},
 		{"review_participants", "review_id,user_id", nil},
 		{"lessons", "id", []string{"decided_at", "created_at", "updated_at"}},

@@ -147,7 +147,7 @@ type navItem struct {
 
 // builtAreas are the areas of comingAreas that exist: a role that may not use
 // one does not see it at all, rather than as "coming".
-var builtAreas = map[string]bool{"reports": true, "triage": true, "incidents": true, "tasks": true, "due": true, "lessons": true}
+var builtAreas = map[string]bool{"reports": true, "triage": true, "incidents": true, "tasks": true, "due": true, "lessons": true, "isms": true}
 
 // areas of the navigation, in order; those not in builtAreas are still to come.
 var comingAreas = []string{"dashboard", "reports", "triage", "incidents", "tasks", "due", "lessons", "isms", "patterns"}
@@ -184,6 +184,9 @@ func (h *Handler) fill(r *http.Request, p *page) {
 			}
 			if k == "lessons" && a.CanReadAll() {
 				it.Href = "/lessons"
+			}
+			if k == "isms" {
+				it.Href = "/isms" // every role reads the ISMS; departments edit what they own
 			}
 			if it.Href == "" && builtAreas[k] {
 				continue

@@ -96,6 +96,13 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.registerClocks(handle)
 	h.registerReview(handle)
 
+	// Areas of the ISMS.
+	handle("GET /isms", signedIn, h.ismsIndex)
+	h.registerDocuments(handle)
+	h.registerRisks(handle)
+	h.registerFrameworks(handle)
+	h.registerChecks(handle)
+
 	// Everything else is a friendly 404 (in the user's language).
 	mux.Handle("/", h.route(public, h.notFound))
 }

@@ -1,0 +1,4 @@
+package service
+
+// Risks is the ISMS's IS-2: the asset inventory and the risk register.
+type Risks struct{ base }
