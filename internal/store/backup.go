@@ -126,9 +126,30 @@ func backupTables() []backupTable {
 		{"notifications", "id", []string{"due_at", "created_at", "read_at", "mailed_at"}},
 		// area: review
 		// area: documents
+		{"documents", "id", []string{"created_at", "updated_at"}},
+		{"document_versions", "id", []string{"submitted_at", "approved_at", "next_review", "created_at", "updated_at"}},
+		{"isms_scope", "id", []string{"updated_at"}},
+		{"isms_responsibilities", "department_id", []string{"updated_at"}},
 		// area: risks
+		{"risk_matrices", "version", []string{"created_at"}},
+		{"information_assets", "id", []string{"created_at", "updated_at"}},
+		{"risks", "id", []string{"assessed_at", "next_review_at", "treatment_due_at", "treatment_done_at", "accepted_at", "created_at", "updated_at"}},
+		{"risk_assets", "risk_id,asset_id", nil},
+		{"risk_events", "id", []string{"at", "treatment_due_at"}},
+		{"risk_reminders", "id", []string{"due_at", "created_at", "read_at"}},
 		// area: frameworks
+		{"frameworks", "key", []string{"created_at", "updated_at"}},
+		{"framework_requirements", "framework_key,ref", nil},
+		{"measures", "id", []string{"created_at", "updated_at"}},
+		{"measure_requirements", "measure_id,framework_key,ref", nil},
+		{"soa_entries", "control_ref", []string{"updated_at"}},
 		// area: checks
+		{"audit_programmes", "id", []string{"created_at", "updated_at"}},
+		{"internal_audits", "id", []string{"created_at", "updated_at"}},
+		{"findings", "id", []string{"created_at", "updated_at"}},
+		{"corrective_actions", "id", []string{"checked_at", "created_at", "updated_at", "closed_at"}},
+		{"metrics", "id", []string{"created_at", "updated_at"}},
+		{"metric_values", "id", []string{"recorded_at"}},
 		{"reviews", "id", []string{"completed_at", "created_at", "updated_at"}},
 		{"review_participants", "review_id,user_id", nil},
 		{"lessons", "id", []string{"decided_at", "created_at", "updated_at"}},

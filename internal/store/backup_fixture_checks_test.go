@@ -1,0 +1,59 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/hikeshi/hikeshi"
+	"github.com/hikeshi/hikeshi/internal/service"
+)
+
+func init() { areaFillers = append(areaFillers, fillChecks) }
+
+// fillChecks fills audit_programmes, internal_audits, findings,
+// corrective_actions, metrics and metric_values: an audit run to its report
+// with a nonconformity whose corrective action was checked effective and
+// closed, and a metric with two values.
+func fillChecks(t testing.TB, ctx context.Context, f *fixture) {
+	t.Helper()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	sys := hikeshi.SystemActor("test")
+	ck := f.svc.Checks
+	auditor := hikeshi.ActorFor(f.users[3], "web") // a member of depts[3]
+	p, err := ck.CreateProgramme(ctx, sys, service.ProgrammeInput{Year: 2026, Title: "2026年度 <内部監査>", PeriodStart: "2026-04-01",
+		PeriodEnd: "2027-03-31", Objectives: "目的\n二行目"})
+	must(err)
+	a, err := ck.CreateAudit(ctx, sys, p.ID, service.AuditInput{Title: "監査", Scope: "範囲", DepartmentIDs: []string{f.depts[1].ID, f.depts[0].ID},
+		Criteria: "ISO/IEC 27001:2022 4–10", PlannedStart: "2026-06-01", PlannedEnd: "2026-06-02", AuditorIDs: []string{f.users[3].ID}})
+	must(err)
+	_, err = ck.SetAuditStatus(ctx, auditor, a.ID, hikeshi.AuditInProgress, "")
+	must(err)
+	fd, err := ck.CreateFinding(ctx, auditor, a.ID, service.FindingInput{Type: hikeshi.FindingMinor, Description: "記録なし \"quoted\"",
+		Requirement: "A.8.8", DepartmentID: f.depts[1].ID})
+	must(err)
+	_, err = ck.SetAuditStatus(ctx, auditor, a.ID, hikeshi.AuditReported, "要約")
+	must(err)
+	act, err := ck.CreateAction(ctx, sys, service.ActionInput{SourceKind: hikeshi.SourceFinding, SourceID: fd.ID, Title: "是正",
+		RootCause: "原因", Action: "処置", DepartmentID: f.depts[1].ID, OwnerID: f.users[1].ID, DueDate: "2026-07-01"})
+	must(err)
+	for _, s := range []hikeshi.ActionStatus{hikeshi.ActionInProgress, hikeshi.ActionImplemented} {
+		_, err = ck.SetActionStatus(ctx, sys, act.ID, s)
+		must(err)
+	}
+	_, err = ck.RecordEffectiveness(ctx, sys, act.ID, hikeshi.ResultEffective, "再発なし")
+	must(err)
+	_, err = ck.SetActionStatus(ctx, sys, act.ID, hikeshi.ActionClosed)
+	must(err)
+	m, err := ck.CreateMetric(ctx, sys, service.MetricInput{Name: "適用率", MeasureRef: "A.8.8", Unit: "%", Target: "95.5",
+		Comparison: hikeshi.AtLeast, Frequency: hikeshi.Quarterly, DepartmentID: f.depts[1].ID})
+	must(err)
+	for _, v := range []string{"96.25", "-1e-3"} {
+		_, err = ck.RecordValue(ctx, sys, m.ID, service.ValueInput{Period: "2026-06-30", Value: v, Note: "測定"})
+		must(err)
+	}
+}
