@@ -50,6 +50,7 @@ type Reader interface {
 	RiskReader
 	FrameworkReader
 	CheckReader
+	ManagementReader
 
 	FindDepartmentByID(ctx context.Context, id string) (Department, error)
 	FindDepartmentByName(ctx context.Context, name string) (Department, error)
@@ -89,6 +90,7 @@ type Tx interface {
 	RiskWriter
 	FrameworkWriter
 	CheckWriter
+	ManagementWriter
 
 	CreateDepartment(ctx context.Context, d Department) error
 	UpdateDepartment(ctx context.Context, d Department) error

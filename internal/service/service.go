@@ -36,6 +36,7 @@ type Services struct {
 	Risks       *Risks
 	Frameworks  *Frameworks
 	Checks      *Checks
+	Management  *Management
 }
 
 // New builds the services. Zero options take the defaults.
@@ -69,8 +70,10 @@ func New(st hikeshi.Store, o Options) *Services {
 		Risks:       &Risks{base: b},
 		Frameworks:  &Frameworks{base: b},
 		Checks:      &Checks{base: b},
+		Management:  &Management{base: b},
 	}
 	s.Triage.incidents = s.Incidents
+	s.Management.checks = s.Checks
 	s.Incidents.observers = []incidentObserver{s.Clocks}
 	s.Incidents.closeCheck = func(ctx context.Context, tx hikeshi.Tx, i hikeshi.Incident) error {
 		if err := s.Tasks.checkClose(ctx, tx, i); err != nil {

@@ -150,6 +150,7 @@ func backupTables() []backupTable {
 		{"corrective_actions", "id", []string{"checked_at", "created_at", "updated_at", "closed_at"}},
 		{"metrics", "id", []string{"created_at", "updated_at"}},
 		{"metric_values", "id", []string{"recorded_at"}},
+		// area: management
 		{"reviews", "id", []string{"completed_at", "created_at", "updated_at"}},
 		{"review_participants", "review_id,user_id", nil},
 		{"lessons", "id", []string{"decided_at", "created_at", "updated_at"}},

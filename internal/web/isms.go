@@ -23,7 +23,7 @@ var ismsParts = []ismsPart{
 		{"/isms/assets", "assets"}, {"/isms/risks", "risks"}}},
 	{Key: "do", Links: []ismsLink{{"/isms/measures", "measures"}, {"/isms/soa", "soa"}, {"/isms/frameworks", "frameworks"}}},
 	{Key: "check", Links: []ismsLink{{"/isms/metrics", "metrics"}, {"/isms/audits", "audits"}, {"/isms/findings", "findings"}}},
-	{Key: "act", Links: []ismsLink{{"/isms/actions", "actions"}, {"/lessons", "lessons"}}},
+	{Key: "act", Links: []ismsLink{{"/isms/management-reviews", "management"}, {"/isms/actions", "actions"}, {"/lessons", "lessons"}}},
 }
 
 func (h *Handler) ismsIndex(w http.ResponseWriter, r *http.Request) error {

@@ -102,6 +102,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.registerRisks(handle)
 	h.registerFrameworks(handle)
 	h.registerChecks(handle)
+	h.registerManagement(handle)
 
 	// Everything else is a friendly 404 (in the user's language).
 	mux.Handle("/", h.route(public, h.notFound))
