@@ -51,6 +51,7 @@ type Reader interface {
 	FrameworkReader
 	CheckReader
 	ManagementReader
+	ISMSReader
 
 	FindDepartmentByID(ctx context.Context, id string) (Department, error)
 	FindDepartmentByName(ctx context.Context, name string) (Department, error)

@@ -37,6 +37,7 @@ type Services struct {
 	Frameworks  *Frameworks
 	Checks      *Checks
 	Management  *Management
+	ISMS        *ISMS
 }
 
 // New builds the services. Zero options take the defaults.
@@ -71,6 +72,7 @@ func New(st hikeshi.Store, o Options) *Services {
 		Frameworks:  &Frameworks{base: b},
 		Checks:      &Checks{base: b},
 		Management:  &Management{base: b},
+		ISMS:        &ISMS{base: b},
 	}
 	s.Triage.incidents = s.Incidents
 	s.Management.checks = s.Checks

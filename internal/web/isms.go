@@ -1,11 +1,17 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
 
-// ismsView is the ISMS's front page: the parts of the PDCA cycle, each a
-// link to its area.
+	"github.com/hikeshi/hikeshi"
+)
+
+// ismsView is the ISMS's front page: where the PDCA cycle stands — what is
+// planned, implemented, checked and acted on — with each step's areas and
+// the list of what falls due.
 type ismsView struct {
 	page
+	O     hikeshi.ISMSOverview
 	Parts []ismsPart
 }
 
@@ -26,8 +32,49 @@ var ismsParts = []ismsPart{
 	{Key: "act", Links: []ismsLink{{"/isms/management-reviews", "management"}, {"/isms/actions", "actions"}, {"/lessons", "lessons"}}},
 }
 
+// Part returns the PDCA step by key, for the template.
+func (v *ismsView) Part(key string) ismsPart {
+	for _, p := range v.Parts {
+		if p.Key == key {
+			return p
+		}
+	}
+	return ismsPart{}
+}
+
+// DueHref is the page of a thing that falls due.
+func (v *ismsView) DueHref(it hikeshi.DueItem) string {
+	switch it.Kind {
+	case hikeshi.DueDocumentReview:
+		return "/isms/documents/" + it.ID
+	case hikeshi.DueRiskReview, hikeshi.DueRiskTreatment:
+		return "/isms/risks/" + it.ID
+	case hikeshi.DueAudit:
+		return "/isms/audits/" + it.ID
+	case hikeshi.DueAction:
+		return "/isms/actions/" + it.ID
+	case hikeshi.DueManagementReview:
+		return "/isms/management-reviews/" + it.ID
+	}
+	return "/isms"
+}
+
+// DueWhen is when a thing falls due: a day for audits and actions, which
+// are planned by the day, a time for the rest.
+func (v *ismsView) DueWhen(it hikeshi.DueItem) string {
+	switch it.Kind {
+	case hikeshi.DueAudit, hikeshi.DueAction, hikeshi.DueManagementReview:
+		return it.Due.Format(hikeshi.DateLayout)
+	}
+	return v.Time(it.Due)
+}
+
 func (h *Handler) ismsIndex(w http.ResponseWriter, r *http.Request) error {
-	v := &ismsView{Parts: ismsParts}
+	o, err := h.svc.ISMS.Overview(r.Context(), h.stateOf(r).actor())
+	if err != nil {
+		return err
+	}
+	v := &ismsView{O: o, Parts: ismsParts}
 	v.Active = "isms"
 	h.fill(r, &v.page)
 	return h.render(w, r, http.StatusOK, "isms", v)
