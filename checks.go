@@ -201,15 +201,19 @@ func (t FindingType) Nonconformity() bool { return t == FindingMajor || t == Fin
 
 // Finding is one finding of an internal audit.
 type Finding struct {
-	ID           string
-	AuditID      string
-	Type         FindingType
-	Description  string
-	Requirement  string // a free-text requirement id such as "A.8.8" or "9.2"
-	DepartmentID string // the department concerned
-	CreatedBy    string
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	ID          string
+	AuditID     string
+	Type        FindingType
+	Description string
+	Requirement string // a free-text note on the requirement, such as "A.8.8 patch records"
+	// RequirementRef links the finding to a framework requirement, checked
+	// against the frameworks ({"", ""} = none).
+	RequirementRef RequirementRef
+	MeasureID      string // the measure concerned, "" = none
+	DepartmentID   string // the department concerned
+	CreatedBy      string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 // Validate checks the finding's own fields.
@@ -221,10 +225,28 @@ func (f Finding) Validate() error {
 	ValidateText(&v, "description", f.Description, MaxCheckTextLen, true)
 	ValidateText(&v, "requirement", f.Requirement, MaxCheckRefLen, false)
 	oneLine(&v, "requirement", f.Requirement)
+	validateRequirementRef(&v, f.RequirementRef)
 	if f.DepartmentID == "" {
 		v.Add("department_id", "required", "name the department concerned")
 	}
 	return v.Err()
+}
+
+// validateRequirementRef checks the shape of a requirement link: both parts or
+// neither, one line each. Whether the requirement exists is the service's.
+func validateRequirementRef(v *ValidationError, r RequirementRef) {
+	switch {
+	case r.FrameworkKey == "" && r.Ref == "":
+	case r.FrameworkKey == "":
+		v.Add("framework_key", "required", "choose the framework of the requirement")
+	case r.Ref == "":
+		v.Add("requirement_ref", "required", "name the requirement, such as A.8.8")
+	case !FrameworkKeyValid(r.FrameworkKey):
+		v.Add("framework_key", "unknown", "no such framework")
+	default:
+		ValidateText(v, "requirement_ref", r.Ref, MaxCheckRefLen, true)
+		oneLine(v, "requirement_ref", r.Ref)
+	}
 }
 
 // ActionStatus is where a corrective action stands.
@@ -427,7 +449,8 @@ func (f Frequency) Valid() bool { return f == Monthly || f == Quarterly || f == 
 type Metric struct {
 	ID           string
 	Name         string
-	MeasureRef   string // free text until the measure catalogue links it, e.g. "A.8.8"
+	MeasureRef   string // a free-text reference, e.g. "A.8.8"; the link is MeasureID
+	MeasureID    string // the measure watched, "" = none
 	Unit         string
 	Target       string // a decimal number
 	Comparison   Comparison
@@ -436,7 +459,11 @@ type Metric struct {
 	CreatedBy    string
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	ArchivedAt   time.Time // zero while in use; archived metrics take no new values
 }
+
+// Archived reports whether the metric is archived.
+func (m Metric) Archived() bool { return !m.ArchivedAt.IsZero() }
 
 // ParseDecimal reads a finite decimal number as typed ("98.5", "-2").
 func ParseDecimal(s string) (float64, bool) {
@@ -498,6 +525,28 @@ type MetricValue struct {
 	RecordedAt time.Time
 }
 
+// ActionReminder is an in-app reminder of an overdue corrective action: one
+// per (action, due date, user), so moving the due date reminds again.
+type ActionReminder struct {
+	ID        string
+	ActionID  string
+	UserID    string
+	DueDate   string // the due date that passed
+	CreatedAt time.Time
+	ReadAt    time.Time
+}
+
+// ActionReminderLimit is how many reminders are shown to one person.
+const ActionReminderLimit = 200
+
+// ActionFilter selects corrective actions for a list.
+type ActionFilter struct {
+	// OverdueOn, a date, keeps the actions not yet implemented whose due
+	// date is before it ("" = every action).
+	OverdueOn string
+	Page
+}
+
 // CheckReader is the read side of IS-4: metrics, the internal audit programme, findings and corrective actions.
 type CheckReader interface {
 	FindAuditProgrammeByID(ctx context.Context, id string) (AuditProgramme, error)
@@ -515,6 +564,10 @@ type CheckReader interface {
 	FindMetrics(ctx context.Context, p Page) ([]Metric, error)
 	// FindMetricValues lists a metric's values, latest period first.
 	FindMetricValues(ctx context.Context, metricID string, p Page) ([]MetricValue, error)
+	// FindActions lists corrective actions newest first, filtered.
+	FindActions(ctx context.Context, f ActionFilter) ([]CorrectiveAction, error)
+	// FindActionReminders lists a user's unread action reminders newest first.
+	FindActionReminders(ctx context.Context, userID string, limit int) ([]ActionReminder, error)
 }
 
 // CheckWriter is the write side of IS-4: metrics, the internal audit programme, findings and corrective actions.
@@ -530,4 +583,15 @@ type CheckWriter interface {
 	CreateMetric(ctx context.Context, m Metric) error
 	UpdateMetric(ctx context.Context, m Metric) error
 	CreateMetricValue(ctx context.Context, v MetricValue) error
+	// The Delete methods remove one row (ErrNotFound if absent); the
+	// service refuses while anything refers to it.
+	DeleteAuditProgramme(ctx context.Context, id string) error
+	DeleteInternalAudit(ctx context.Context, id string) error
+	DeleteFinding(ctx context.Context, id string) error
+	DeleteMetric(ctx context.Context, id string) error
+	// CreateActionReminder inserts a reminder unless one exists for the same
+	// (action, due date, user); it reports whether it inserted.
+	CreateActionReminder(ctx context.Context, n ActionReminder) (created bool, err error)
+	// MarkActionReminderRead marks a user's reminder read (ErrNotFound if not theirs).
+	MarkActionReminderRead(ctx context.Context, id, userID string, at time.Time) error
 }

@@ -58,8 +58,53 @@ type Document struct {
 	Title        string
 	DepartmentID string // the owner department
 	CreatedBy    string
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Archived: retired, read-only, left out of the list unless asked for;
+	// still readable with every version (decision 0027).
+	Archived bool
+	// NextReview is the approved version's next review date (read from it;
+	// zero while no version is approved).
+	NextReview time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// DocumentReviewWindow is how close a next review must be for the document's
+// review to count as due.
+const DocumentReviewWindow = 30 * 24 * time.Hour
+
+// ReviewState is where a document's periodic review stands.
+type ReviewState string
+
+// The review states; "" is neither due nor overdue (or no approved version).
+const (
+	ReviewDue     ReviewState = "due"     // the next review is within DocumentReviewWindow
+	ReviewOverdue ReviewState = "overdue" // the next review date has passed
+)
+
+// Valid reports whether s is "", due or overdue.
+func (s ReviewState) Valid() bool { return s == "" || s == ReviewDue || s == ReviewOverdue }
+
+// ReviewDay is the calendar day of now (UTC midnight) that review states count from.
+func ReviewDay(now time.Time) time.Time {
+	y, m, d := now.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// ReviewState tells whether the document's review is due or overdue on
+// now's day: overdue once the next review date is before today, due while
+// it is at most DocumentReviewWindow ahead.
+func (d Document) ReviewState(now time.Time) ReviewState {
+	if d.NextReview.IsZero() {
+		return ""
+	}
+	today := ReviewDay(now)
+	switch {
+	case d.NextReview.Before(today):
+		return ReviewOverdue
+	case !d.NextReview.After(today.Add(DocumentReviewWindow)):
+		return ReviewDue
+	}
+	return ""
 }
 
 // DocumentVersion is one version of a document's body.
@@ -114,8 +159,13 @@ func ValidateDocumentTitle(v *ValidationError, field, title string) {
 
 // DocumentFilter selects documents, newest first.
 type DocumentFilter struct {
-	Kind         DocumentKind // empty = all
-	DepartmentID string       // empty = all
+	Kind            DocumentKind // empty = all
+	DepartmentID    string       // empty = all
+	IncludeArchived bool         // archived documents are left out unless set
+	// Review keeps only documents whose review is due or overdue on Today
+	// (the day, UTC midnight, the service's clock gives); "" = all.
+	Review ReviewState
+	Today  time.Time
 	Page
 }
 
@@ -133,8 +183,10 @@ type DocumentReader interface {
 // DocumentWriter is the write side of IS-1: versioned policy documents, the ISMS scope and roles per department.
 type DocumentWriter interface {
 	CreateDocument(ctx context.Context, d Document) error
-	// UpdateDocument writes kind, title, department and updated_at.
+	// UpdateDocument writes kind, title, department, archived and updated_at.
 	UpdateDocument(ctx context.Context, d Document) error
+	// DeleteDocument removes a document and its versions.
+	DeleteDocument(ctx context.Context, id string) error
 	CreateDocumentVersion(ctx context.Context, v DocumentVersion) error
 	// UpdateDocumentVersion writes every field of v except ID, DocumentID,
 	// Number, AuthorID and CreatedAt.

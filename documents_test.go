@@ -3,6 +3,7 @@ package hikeshi
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestLineDiff(t *testing.T) {
@@ -55,5 +56,37 @@ func TestLineDiffCap(t *testing.T) {
 	lines, exact := LineDiff(x.String(), y.String())
 	if exact || len(lines) != 10000 {
 		t.Errorf("exact %v, %d lines; want a whole replacement of 10000 lines", exact, len(lines))
+	}
+}
+
+// TestDocumentReviewState: due from 30 days before the next review date up
+// to that day, overdue the day after, by the UTC day of now.
+func TestDocumentReviewState(t *testing.T) {
+	next := time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC)
+	d := Document{NextReview: next}
+	for _, c := range []struct {
+		now  time.Time
+		want ReviewState
+	}{
+		{time.Date(2026, 5, 30, 23, 59, 0, 0, time.UTC), ""},
+		{time.Date(2026, 5, 31, 0, 0, 0, 0, time.UTC), ReviewDue},
+		{time.Date(2026, 6, 30, 23, 59, 59, 0, time.UTC), ReviewDue},
+		{time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC), ReviewOverdue},
+		{time.Date(2026, 7, 1, 8, 0, 0, 0, time.FixedZone("JST", 9*3600)), ReviewDue}, // still 30 June in UTC
+	} {
+		if got := d.ReviewState(c.now); got != c.want {
+			t.Errorf("at %v: %q, want %q", c.now, got, c.want)
+		}
+	}
+	if got := (Document{}).ReviewState(next); got != "" {
+		t.Errorf("no approved version: %q", got)
+	}
+	for _, s := range []ReviewState{"", ReviewDue, ReviewOverdue} {
+		if !s.Valid() {
+			t.Errorf("%q invalid", s)
+		}
+	}
+	if ReviewState("soon").Valid() {
+		t.Error("soon is valid")
 	}
 }

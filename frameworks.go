@@ -18,6 +18,7 @@ type Framework struct {
 	Name      string
 	Version   string
 	Builtin   bool
+	Archived  bool // retired: its requirements are no longer offered for new mappings
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -60,6 +61,14 @@ var frameworkKeyRe = regexp.MustCompile(`^[a-z0-9][a-z0-9.\-]{0,62}$`)
 // letters, digits, dots and dashes, at most 63 characters.
 func FrameworkKeyValid(k string) bool { return frameworkKeyRe.MatchString(k) }
 
+// NISTCSF2Key is the key NIST's CSF 2.0 catalog is imported under.
+const NISTCSF2Key = "nist-csf-2.0"
+
+// FrameworkProtected reports whether the framework ships with Hikeshi and may
+// not be deleted: the built-in ISO/IEC 27001:2022 and NIST CSF 2.0 (imported
+// from NIST's official catalog under its reserved key).
+func FrameworkProtected(key string) bool { return key == ISO27001Key || key == NISTCSF2Key }
+
 // MeasureStatus is how far a measure (or an Annex A control in the SoA) is implemented.
 type MeasureStatus string
 
@@ -99,6 +108,7 @@ type Measure struct {
 	DepartmentID string // the owner department, "" = none
 	Status       MeasureStatus
 	Requirements []RequirementRef // sorted by framework key, then ref
+	Archived     bool             // retired: read-only, not newly mapped or linked, kept for the record
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }
@@ -116,8 +126,23 @@ type SoAEntry struct {
 
 // MeasureFilter selects measures.
 type MeasureFilter struct {
-	DepartmentID string
+	DepartmentID    string
+	IncludeArchived bool // archived measures are left out unless set
 	Page
+}
+
+// What refers to a measure (MeasureReference.Kind).
+const (
+	MeasureRefRequirement = "requirement" // a mapping onto a framework requirement
+	MeasureRefSoA         = "soa"         // a decided Annex A control of the SoA the measure is linked to
+	MeasureRefMetric      = "metric"      // a metric whose measure_id names it
+	MeasureRefFinding     = "finding"     // an audit finding whose measure_id names it
+)
+
+// MeasureReference is one record that refers to a measure, named for people.
+type MeasureReference struct {
+	Kind string // MeasureRef…
+	Name string // "iso27001-2022 A.5.1", a control ref, a metric's name, a finding's description (cut)
 }
 
 // FrameworkReader is the read side of IS-3: frameworks, the measure catalogue and the Statement of Applicability.
@@ -135,17 +160,33 @@ type FrameworkReader interface {
 	FindMeasuresByRequirement(ctx context.Context, frameworkKey, ref string) ([]Measure, error)
 	// FindSoA lists the stored SoA entries by control ref.
 	FindSoA(ctx context.Context) ([]SoAEntry, error)
+	// FindMeasureReferences lists up to limit records of each kind that
+	// refer to a measure: its mappings, the SoA entries of the Annex A
+	// controls it is mapped onto, and metrics and findings naming it.
+	FindMeasureReferences(ctx context.Context, id string, limit int) ([]MeasureReference, error)
+	// FindMeasuresByFramework lists up to limit measures (by name) mapped
+	// onto any requirement of a framework.
+	FindMeasuresByFramework(ctx context.Context, key string, limit int) ([]Measure, error)
+	// FindFindingsByFramework lists up to limit audit findings (their
+	// descriptions, cut at 80 characters) that name a requirement of a framework.
+	FindFindingsByFramework(ctx context.Context, key string, limit int) ([]string, error)
 }
 
 // FrameworkWriter is the write side of IS-3: frameworks, the measure catalogue and the Statement of Applicability.
 type FrameworkWriter interface {
 	// PutFramework inserts a framework or updates its name and version.
 	PutFramework(ctx context.Context, f Framework) error
+	// SetFrameworkArchived archives or restores an imported framework.
+	SetFrameworkArchived(ctx context.Context, key string, archived bool, at time.Time) error
+	// DeleteFramework removes an imported framework with its requirements.
+	DeleteFramework(ctx context.Context, key string) error
 	// PutRequirement inserts a requirement or updates everything but its key.
 	PutRequirement(ctx context.Context, r Requirement) error
 	CreateMeasure(ctx context.Context, m Measure) error
-	// UpdateMeasure writes every mutable field and replaces the mappings.
+	// UpdateMeasure writes every mutable field (archived too) and replaces the mappings.
 	UpdateMeasure(ctx context.Context, m Measure) error
+	// DeleteMeasure removes a measure (and its mappings).
+	DeleteMeasure(ctx context.Context, id string) error
 	// PutSoAEntry inserts or replaces a control's SoA entry.
 	PutSoAEntry(ctx context.Context, e SoAEntry) error
 }

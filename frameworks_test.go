@@ -199,3 +199,12 @@ func itoa(i int) string {
 	}
 	return string(b)
 }
+
+// TestFrameworkProtected: the frameworks that ship with Hikeshi are protected.
+func TestFrameworkProtected(t *testing.T) {
+	for key, want := range map[string]bool{hikeshi.ISO27001Key: true, hikeshi.NISTCSF2Key: true, "own": false, "nist-csf-1.1": false, "": false} {
+		if got := hikeshi.FrameworkProtected(key); got != want {
+			t.Errorf("%q: %v, want %v", key, got, want)
+		}
+	}
+}

@@ -20,14 +20,14 @@ type ISMSOverview struct {
 
 	// Do: measures and the Statement of Applicability.
 	MeasuresPlanned, MeasuresPartial, MeasuresImplemented int
-	SoADecided, SoAApplicable, SoAImplemented            int
-	AnnexAControls                                       int
+	SoADecided, SoAApplicable, SoAImplemented             int
+	AnnexAControls                                        int
 
 	// Check: monitoring and internal audit.
-	Metrics, MetricsMet, MetricsMissed, MetricsNoValue   int
-	AuditsPlanned, AuditsInProgress, AuditsReported       int
-	AuditsClosed, AuditsOverdue                           int
-	Nonconformities                                       int
+	Metrics, MetricsMet, MetricsMissed, MetricsNoValue int
+	AuditsPlanned, AuditsInProgress, AuditsReported    int
+	AuditsClosed, AuditsOverdue                        int
+	Nonconformities                                    int
 
 	// Act: corrective actions, lessons and management reviews.
 	ActionsOpen, ActionsOverdue, ActionsAwaitingCheck int

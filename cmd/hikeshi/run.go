@@ -45,7 +45,7 @@ type command struct {
 
 // commands lists every command in the order of the help text.
 var commands = []*command{
-	serveCmd, migrateCmd, userAddCmd, tokenCreateCmd, auditVerifyCmd, backupCmd, restoreCmd, catalogImportCmd, versionCmd,
+	serveCmd, migrateCmd, userAddCmd, tokenCreateCmd, auditVerifyCmd, backupCmd, restoreCmd, catalogImportCmd, benchSimulateCmd, versionCmd,
 }
 
 // cliActor is the actor of every change made from the command line, so that it

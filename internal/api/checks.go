@@ -32,6 +32,8 @@ func (h *Handler) checkRoutes() []route {
 			status: http.StatusOK, resp: programmeJSON{}, handle: h.getProgramme},
 		{method: put, path: "/isms/audit-programmes/{id}", op: "putAuditProgramme", tag: "checks", summary: "Rewrite an audit programme (admins, managers)",
 			body: programmeInputJSON{}, status: http.StatusOK, resp: programmeJSON{}, handle: h.putProgramme},
+		{method: del, path: "/isms/audit-programmes/{id}", op: "deleteAuditProgramme", tag: "checks", summary: "Delete an audit programme written by mistake (admins, managers)",
+			doc: "Refused with a 409 (code referenced) naming its audits while it has any.", status: http.StatusNoContent, handle: h.deleteProgramme},
 
 		{method: get, path: "/isms/audits", op: "listInternalAudits", tag: "checks", summary: "Internal audits, newest first",
 			params: []param{{name: "programme_id", typ: "uuid", doc: "Only this programme's audits."}},
@@ -44,6 +46,9 @@ func (h *Handler) checkRoutes() []route {
 			status: http.StatusOK, resp: internalAuditJSON{}, handle: h.getAudit},
 		{method: put, path: "/isms/audits/{id}", op: "putInternalAudit", tag: "checks", summary: "Change an audit's plan (admins, managers) until it closes",
 			body: auditInputJSON{}, status: http.StatusOK, resp: internalAuditJSON{}, handle: h.putAudit},
+		{method: del, path: "/isms/audits/{id}", op: "deleteInternalAudit", tag: "checks", summary: "Delete a planned audit without findings (admins, managers)",
+			doc:    "An audit with findings is a 409 (code referenced) naming them; one that has started is a 409 (code not_planned): close it instead.",
+			status: http.StatusNoContent, handle: h.deleteAudit},
 		{method: post, path: "/isms/audits/{id}/status", op: "setInternalAuditStatus", tag: "checks", summary: "Move an audit: planned → in_progress → reported → closed",
 			doc:  "The named auditors and planners start and report it (reporting needs the report summary); only admins and managers close it, and only when every nonconformity has a corrective action (else 422, code actions_missing).",
 			body: auditStatusJSON{}, status: http.StatusOK, resp: internalAuditJSON{}, handle: h.setAuditStatus},
@@ -58,9 +63,13 @@ func (h *Handler) checkRoutes() []route {
 			status: http.StatusOK, resp: findingJSON{}, handle: h.getFinding},
 		{method: put, path: "/isms/findings/{id}", op: "putFinding", tag: "checks", summary: "Correct a finding (the audit's named auditors, admins)",
 			body: findingInputJSON{}, status: http.StatusOK, resp: findingJSON{}, handle: h.putFinding},
+		{method: del, path: "/isms/findings/{id}", op: "deleteFinding", tag: "checks", summary: "Delete a finding recorded by mistake (the audit's named auditors, admins)",
+			doc:    "While the audit is in progress or reported. A finding with corrective actions is a 409 (code referenced) naming them.",
+			status: http.StatusNoContent, handle: h.deleteFinding},
 
 		{method: get, path: "/isms/actions", op: "listCorrectiveActions", tag: "checks", summary: "Corrective actions, newest first",
-			list: true, status: http.StatusOK, resp: actionJSON{}, handle: h.listActions},
+			params: []param{{name: "overdue", typ: "string", doc: "true: only actions not yet implemented whose due date has passed (UTC)."}},
+			list:   true, status: http.StatusOK, resp: actionJSON{}, handle: h.listActions},
 		{method: post, path: "/isms/actions", op: "createCorrectiveAction", tag: "checks", summary: "Open a corrective action for a finding",
 			doc:  "Admins, managers, the finding's audit's auditors and the members of the department concerned. source_kind is finding.",
 			body: actionCreateJSON{}, status: http.StatusCreated, resp: actionJSON{}, handle: h.createAction},
@@ -75,6 +84,11 @@ func (h *Handler) checkRoutes() []route {
 		{method: post, path: "/isms/actions/{id}/effectiveness", op: "checkCorrectiveAction", tag: "checks", summary: "Record the effectiveness check (admins, managers)",
 			doc:  "On an implemented action. Who and when come from the caller and the clock. effective allows closing; ineffective sends the action back for rework.",
 			body: effectivenessJSON{}, status: http.StatusOK, resp: actionJSON{}, handle: h.checkAction},
+		{method: get, path: "/isms/action-reminders", op: "listActionReminders", tag: "checks", summary: "The caller's unread reminders of overdue corrective actions, newest first",
+			doc:    "Made once per action and due date by the daily job action.remind, for the named owner and the owner department's people.",
+			status: http.StatusOK, resp: []actionReminderJSON{}, handle: h.listActionReminders},
+		{method: post, path: "/isms/action-reminders/{id}/dismiss", op: "dismissActionReminder", tag: "checks", summary: "Mark one of the caller's action reminders read",
+			status: http.StatusNoContent, handle: h.dismissActionReminder},
 
 		{method: get, path: "/isms/metrics", op: "listMetrics", tag: "checks", summary: "Metrics with their latest value against target, newest first",
 			list: true, status: http.StatusOK, resp: metricJSON{}, handle: h.listMetrics},
@@ -84,6 +98,12 @@ func (h *Handler) checkRoutes() []route {
 			status: http.StatusOK, resp: metricJSON{}, handle: h.getMetric},
 		{method: put, path: "/isms/metrics/{id}", op: "putMetric", tag: "checks", summary: "Rewrite a metric (admins, managers)",
 			body: metricInputJSON{}, status: http.StatusOK, resp: metricJSON{}, handle: h.putMetric},
+		{method: del, path: "/isms/metrics/{id}", op: "deleteMetric", tag: "checks", summary: "Delete a metric defined by mistake (admins, managers)",
+			doc: "A metric with recorded values is a 409 (code referenced) naming them: archive it instead.", status: http.StatusNoContent, handle: h.deleteMetric},
+		{method: post, path: "/isms/metrics/{id}/archive", op: "archiveMetric", tag: "checks", summary: "Archive a metric (admins, managers): it keeps its values and takes no new ones",
+			status: http.StatusOK, resp: metricJSON{}, handle: h.archiveMetric},
+		{method: post, path: "/isms/metrics/{id}/restore", op: "restoreMetric", tag: "checks", summary: "Restore an archived metric (admins, managers)",
+			status: http.StatusOK, resp: metricJSON{}, handle: h.restoreMetric},
 		{method: post, path: "/isms/metrics/{id}/values", op: "recordMetricValue", tag: "checks", summary: "Record a value (the owner department's members, admins, managers)",
 			doc:  who + "the value is a decimal number, the period a date.",
 			body: valueInputJSON{}, status: http.StatusCreated, resp: metricJSON{}, handle: h.recordValue},
@@ -156,6 +176,13 @@ func (h *Handler) getProgramme(c *call) error {
 		return err
 	}
 	return c.json(http.StatusOK, toProgramme(p))
+}
+
+func (h *Handler) deleteProgramme(c *call) error {
+	if err := h.svc.Checks.DeleteProgramme(c.ctx(), c.actor, c.r.PathValue("id")); err != nil {
+		return err
+	}
+	return c.noContent()
 }
 
 func (h *Handler) putProgramme(c *call) error {
@@ -292,6 +319,13 @@ func (h *Handler) putAudit(c *call) error {
 	return h.getAudit(c)
 }
 
+func (h *Handler) deleteAudit(c *call) error {
+	if err := h.svc.Checks.DeleteAudit(c.ctx(), c.actor, c.r.PathValue("id")); err != nil {
+		return err
+	}
+	return c.noContent()
+}
+
 func (h *Handler) setAuditStatus(c *call) error {
 	var in auditStatusJSON
 	if err := c.decode(&in); err != nil {
@@ -306,22 +340,26 @@ func (h *Handler) setAuditStatus(c *call) error {
 // ---- findings ----
 
 type findingJSON struct {
-	ID           string       `json:"id" format:"uuid"`
-	AuditID      string       `json:"audit_id" format:"uuid"`
-	Type         string       `json:"type" enum:"finding_type"`
-	Description  string       `json:"description" doc:"Plain text; never HTML."`
-	Requirement  string       `json:"requirement" doc:"The requirement or clause concerned, e.g. A.8.8."`
-	DepartmentID string       `json:"department_id" format:"uuid"`
-	NeedsAction  bool         `json:"needs_action" doc:"A nonconformity without a corrective action yet."`
-	Actions      []actionJSON `json:"actions" doc:"Its corrective actions."`
-	CreatedAt    time.Time    `json:"created_at"`
-	UpdatedAt    time.Time    `json:"updated_at"`
+	ID             string       `json:"id" format:"uuid"`
+	AuditID        string       `json:"audit_id" format:"uuid"`
+	Type           string       `json:"type" enum:"finding_type"`
+	Description    string       `json:"description" doc:"Plain text; never HTML."`
+	Requirement    string       `json:"requirement" doc:"A free-text note on the requirement concerned."`
+	FrameworkKey   *string      `json:"framework_key" doc:"The framework of the linked requirement, e.g. iso27001-2022; null without a link."`
+	RequirementRef *string      `json:"requirement_ref" doc:"The linked requirement, e.g. A.8.8; null without a link."`
+	MeasureID      *string      `json:"measure_id" format:"uuid" doc:"The measure concerned; null without a link."`
+	DepartmentID   string       `json:"department_id" format:"uuid"`
+	NeedsAction    bool         `json:"needs_action" doc:"A nonconformity without a corrective action yet."`
+	Actions        []actionJSON `json:"actions" doc:"Its corrective actions."`
+	CreatedAt      time.Time    `json:"created_at"`
+	UpdatedAt      time.Time    `json:"updated_at"`
 }
 
 func toFinding(v service.FindingView, now time.Time) findingJSON {
 	f := v.Finding
 	out := findingJSON{ID: f.ID, AuditID: f.AuditID, Type: string(f.Type), Description: f.Description, Requirement: f.Requirement,
-		DepartmentID: f.DepartmentID, NeedsAction: v.NeedsAction, Actions: []actionJSON{}, CreatedAt: f.CreatedAt.UTC(), UpdatedAt: f.UpdatedAt.UTC()}
+		DepartmentID: f.DepartmentID, NeedsAction: v.NeedsAction, Actions: []actionJSON{}, CreatedAt: f.CreatedAt.UTC(), UpdatedAt: f.UpdatedAt.UTC(),
+		FrameworkKey: strPtr(f.RequirementRef.FrameworkKey), RequirementRef: strPtr(f.RequirementRef.Ref), MeasureID: strPtr(f.MeasureID)}
 	for _, a := range v.Actions {
 		out.Actions = append(out.Actions, toAction(service.ActionView{Action: a}, now))
 	}
@@ -329,14 +367,18 @@ func toFinding(v service.FindingView, now time.Time) findingJSON {
 }
 
 type findingInputJSON struct {
-	Type         string `json:"type" enum:"finding_type"`
-	Description  string `json:"description"`
-	Requirement  string `json:"requirement,omitempty" doc:"Free text, at most 100 characters, e.g. A.8.8 or 9.2."`
-	DepartmentID string `json:"department_id" format:"uuid" doc:"The department concerned."`
+	Type           string `json:"type" enum:"finding_type"`
+	Description    string `json:"description"`
+	Requirement    string `json:"requirement,omitempty" doc:"A free-text note, at most 100 characters, one line."`
+	FrameworkKey   string `json:"framework_key,omitempty" doc:"With requirement_ref: links a requirement of this framework (iso27001-2022 or an imported key)."`
+	RequirementRef string `json:"requirement_ref,omitempty" doc:"With framework_key: the requirement, e.g. A.8.8 or 9.2; an unknown one is a 422 (code unknown_requirement)."`
+	MeasureID      string `json:"measure_id,omitempty" format:"uuid" doc:"The measure concerned; a newly linked measure must not be archived."`
+	DepartmentID   string `json:"department_id" format:"uuid" doc:"The department concerned."`
 }
 
 func (in findingInputJSON) input() service.FindingInput {
-	return service.FindingInput{Type: hikeshi.FindingType(in.Type), Description: in.Description, Requirement: in.Requirement, DepartmentID: in.DepartmentID}
+	return service.FindingInput{Type: hikeshi.FindingType(in.Type), Description: in.Description, Requirement: in.Requirement, DepartmentID: in.DepartmentID,
+		FrameworkKey: in.FrameworkKey, RequirementRef: in.RequirementRef, MeasureID: in.MeasureID}
 }
 
 func (h *Handler) listFindings(c *call) error {
@@ -384,6 +426,13 @@ func (h *Handler) getFinding(c *call) error {
 		return err
 	}
 	return c.json(http.StatusOK, toFinding(v, time.Now()))
+}
+
+func (h *Handler) deleteFinding(c *call) error {
+	if err := h.svc.Checks.DeleteFinding(c.ctx(), c.actor, c.r.PathValue("id")); err != nil {
+		return err
+	}
+	return c.noContent()
 }
 
 func (h *Handler) putFinding(c *call) error {
@@ -483,13 +532,22 @@ func (h *Handler) listActions(c *call) error {
 	if err != nil {
 		return err
 	}
+	now := time.Now()
+	var f hikeshi.ActionFilter
+	switch c.param("overdue") {
+	case "", "false":
+	case "true":
+		f.OverdueOn = now.UTC().Format(hikeshi.DateLayout)
+	default:
+		return fieldError("overdue", "invalid", "overdue must be true or false.")
+	}
 	items, next, err := fetchPage(p, func(after string, n int) ([]service.ActionView, error) {
-		return h.svc.Checks.Actions(c.ctx(), c.actor, hikeshi.Page{After: after, Limit: n})
+		f.Page = hikeshi.Page{After: after, Limit: n}
+		return h.svc.Checks.ListActions(c.ctx(), c.actor, f)
 	}, func(v service.ActionView) string { return v.Action.ID })
 	if err != nil {
 		return err
 	}
-	now := time.Now()
 	out := make([]actionJSON, len(items))
 	for i, v := range items {
 		out[i] = toAction(v, now)
@@ -556,6 +614,34 @@ func (h *Handler) checkAction(c *call) error {
 	return h.getAction(c)
 }
 
+type actionReminderJSON struct {
+	ID          string    `json:"id" format:"uuid"`
+	ActionID    string    `json:"action_id" format:"uuid"`
+	ActionTitle string    `json:"action_title"`
+	DueDate     string    `json:"due_date" format:"date" doc:"The due date that passed."`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+func (h *Handler) listActionReminders(c *call) error {
+	es, err := h.svc.Checks.ActionReminders(c.ctx(), c.actor)
+	if err != nil {
+		return err
+	}
+	out := make([]actionReminderJSON, len(es))
+	for i, e := range es {
+		out[i] = actionReminderJSON{ID: e.Reminder.ID, ActionID: e.Action.ID, ActionTitle: e.Action.Title, DueDate: e.Reminder.DueDate,
+			CreatedAt: e.Reminder.CreatedAt.UTC()}
+	}
+	return c.json(http.StatusOK, out)
+}
+
+func (h *Handler) dismissActionReminder(c *call) error {
+	if err := h.svc.Checks.DismissActionReminder(c.ctx(), c.actor, c.r.PathValue("id")); err != nil {
+		return err
+	}
+	return c.noContent()
+}
+
 // ---- metrics ----
 
 type metricValueJSON struct {
@@ -570,7 +656,9 @@ type metricValueJSON struct {
 type metricJSON struct {
 	ID           string            `json:"id" format:"uuid"`
 	Name         string            `json:"name"`
-	MeasureRef   string            `json:"measure_ref" doc:"The measure the metric watches (free text for now), e.g. A.8.8."`
+	MeasureRef   string            `json:"measure_ref" doc:"A free-text reference, e.g. A.8.8."`
+	MeasureID    *string           `json:"measure_id" format:"uuid" doc:"The measure the metric watches; null without a link."`
+	ArchivedAt   *time.Time        `json:"archived_at" doc:"When the metric was archived; null while in use. Archived metrics take no new values."`
 	Unit         string            `json:"unit"`
 	Target       string            `json:"target" doc:"A decimal number."`
 	Comparison   string            `json:"comparison" enum:"metric_comparison" doc:"ge: the value meets the target when ≥ it; le: when ≤ it."`
@@ -590,7 +678,8 @@ func toValue(v hikeshi.MetricValue) metricValueJSON {
 func toMetric(v service.MetricView) metricJSON {
 	m := v.Metric
 	out := metricJSON{ID: m.ID, Name: m.Name, MeasureRef: m.MeasureRef, Unit: m.Unit, Target: m.Target, Comparison: string(m.Comparison),
-		Frequency: string(m.Frequency), DepartmentID: m.DepartmentID, Values: []metricValueJSON{}, CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC()}
+		Frequency: string(m.Frequency), DepartmentID: m.DepartmentID, Values: []metricValueJSON{}, CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC(),
+		MeasureID: strPtr(m.MeasureID), ArchivedAt: timePtr(m.ArchivedAt)}
 	if v.Latest != nil {
 		l, met := toValue(*v.Latest), v.Met
 		out.Latest, out.Met = &l, &met
@@ -603,7 +692,8 @@ func toMetric(v service.MetricView) metricJSON {
 
 type metricInputJSON struct {
 	Name         string `json:"name"`
-	MeasureRef   string `json:"measure_ref,omitempty"`
+	MeasureRef   string `json:"measure_ref,omitempty" doc:"A free-text reference, at most 100 characters."`
+	MeasureID    string `json:"measure_id,omitempty" format:"uuid" doc:"The measure the metric watches; a newly linked measure must not be archived."`
 	Unit         string `json:"unit,omitempty"`
 	Target       string `json:"target" doc:"A decimal number such as 95 or 99.5."`
 	Comparison   string `json:"comparison" enum:"metric_comparison"`
@@ -612,7 +702,7 @@ type metricInputJSON struct {
 }
 
 func (in metricInputJSON) input() service.MetricInput {
-	return service.MetricInput{Name: in.Name, MeasureRef: in.MeasureRef, Unit: in.Unit, Target: in.Target,
+	return service.MetricInput{Name: in.Name, MeasureRef: in.MeasureRef, MeasureID: in.MeasureID, Unit: in.Unit, Target: in.Target,
 		Comparison: hikeshi.Comparison(in.Comparison), Frequency: hikeshi.Frequency(in.Frequency), DepartmentID: in.DepartmentID}
 }
 
@@ -670,6 +760,27 @@ func (h *Handler) putMetric(c *call) error {
 		return err
 	}
 	if _, err := h.svc.Checks.UpdateMetric(c.ctx(), c.actor, c.r.PathValue("id"), in.input()); err != nil {
+		return err
+	}
+	return h.getMetric(c)
+}
+
+func (h *Handler) deleteMetric(c *call) error {
+	if err := h.svc.Checks.DeleteMetric(c.ctx(), c.actor, c.r.PathValue("id")); err != nil {
+		return err
+	}
+	return c.noContent()
+}
+
+func (h *Handler) archiveMetric(c *call) error {
+	if _, err := h.svc.Checks.SetMetricArchived(c.ctx(), c.actor, c.r.PathValue("id"), true); err != nil {
+		return err
+	}
+	return h.getMetric(c)
+}
+
+func (h *Handler) restoreMetric(c *call) error {
+	if _, err := h.svc.Checks.SetMetricArchived(c.ctx(), c.actor, c.r.PathValue("id"), false); err != nil {
 		return err
 	}
 	return h.getMetric(c)

@@ -13,6 +13,7 @@ func init() {
 	enums["document_kind"] = stringsOf(hikeshi.DocumentKinds)
 	enums["version_status"] = stringsOf(hikeshi.VersionStatuses)
 	enums["raci"] = stringsOf(hikeshi.RACILetters)
+	enums["review_state"] = []string{string(hikeshi.ReviewDue), string(hikeshi.ReviewOverdue)}
 }
 
 // documentRoutes are the operations of IS-1: versioned policy documents, the ISMS scope and roles per department.
@@ -23,6 +24,8 @@ func (h *Handler) documentRoutes() []route {
 			params: []param{
 				{name: "kind", typ: "string", enum: "document_kind", doc: "Only documents of this kind."},
 				{name: "department_id", typ: "uuid", doc: "Only documents this department owns."},
+				{name: "archived", typ: "string", doc: "true lists archived documents too (left out by default)."},
+				{name: "review", typ: "string", enum: "review_state", doc: "due: the next review is within 30 days; overdue: its date has passed."},
 			},
 			list: true, status: http.StatusOK, resp: documentJSON{}, handle: h.listDocuments},
 		{method: post, path: "/isms/documents", op: "createDocument", tag: "documents", summary: "Create a document with its first draft (admins, departments' members)",
@@ -34,6 +37,14 @@ func (h *Handler) documentRoutes() []route {
 		{method: patch, path: "/isms/documents/{id}", op: "updateDocument", tag: "documents", summary: "Change a document's kind, title or owner",
 			doc:  "JSON merge-patch. Kind and title: the owner department and admins; department_id: admins only.",
 			body: documentPatchJSON{}, status: http.StatusOK, resp: documentJSON{}, handle: h.updateDocument},
+		{method: del, path: "/isms/documents/{id}", op: "deleteDocument", tag: "documents", summary: "Delete a document created by mistake (the owner department, admins)",
+			doc:    "Only a document that was never approved: an approved or superseded version is evidence of the ISMS (409, code approved). Archive it instead.",
+			status: http.StatusNoContent, handle: h.deleteDocument},
+		{method: post, path: "/isms/documents/{id}/archive", op: "archiveDocument", tag: "documents", summary: "Archive a document (the owner department, admins)",
+			doc:    "An archived document is read-only and left out of the list unless archived=true; it stays readable with every version.",
+			status: http.StatusOK, resp: documentJSON{}, handle: h.archiveDocument(true)},
+		{method: post, path: "/isms/documents/{id}/restore", op: "restoreDocument", tag: "documents", summary: "Restore an archived document (the owner department, admins)",
+			status: http.StatusOK, resp: documentJSON{}, handle: h.archiveDocument(false)},
 		{method: put, path: "/isms/documents/{id}/draft", op: "putDocumentDraft", tag: "documents", summary: "Write the draft (starts a new version when none is open)",
 			doc:  "The owner department and admins. A version in review is returned to draft first (409 otherwise).",
 			body: draftJSON{}, status: http.StatusOK, resp: versionJSON{}, handle: h.putDraft},
@@ -76,13 +87,21 @@ type documentJSON struct {
 	Title        string    `json:"title"`
 	DepartmentID string    `json:"department_id" format:"uuid" doc:"The owner department."`
 	CreatedBy    *string   `json:"created_by" format:"uuid"`
+	Archived     bool      `json:"archived" doc:"Archived: read-only, kept with every version."`
+	NextReview   *string   `json:"next_review" format:"date" doc:"The approved version's next review date; null while none is approved."`
+	Review       *string   `json:"review" enum:"review_state" doc:"due (within 30 days) or overdue; null otherwise."`
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
 }
 
-func toDocument(d hikeshi.Document) documentJSON {
-	return documentJSON{ID: d.ID, Kind: string(d.Kind), Title: d.Title, DepartmentID: d.DepartmentID, CreatedBy: strPtr(d.CreatedBy),
-		CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC()}
+func toDocument(d hikeshi.Document, review hikeshi.ReviewState) documentJSON {
+	out := documentJSON{ID: d.ID, Kind: string(d.Kind), Title: d.Title, DepartmentID: d.DepartmentID, CreatedBy: strPtr(d.CreatedBy),
+		Archived: d.Archived, Review: strPtr(string(review)), CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC()}
+	if !d.NextReview.IsZero() {
+		s := d.NextReview.UTC().Format(time.DateOnly)
+		out.NextReview = &s
+	}
+	return out
 }
 
 // versionJSON is one version of a document.
@@ -178,21 +197,33 @@ func (h *Handler) listDocuments(c *call) error {
 	if dept != "" && !validID(dept) {
 		return fieldError("department_id", "invalid", "department_id is a UUID.")
 	}
+	f := hikeshi.DocumentFilter{Kind: kind, DepartmentID: dept, Review: hikeshi.ReviewState(c.param("review"))}
+	switch c.param("archived") {
+	case "", "false":
+	case "true":
+		f.IncludeArchived = true
+	default:
+		return fieldError("archived", "invalid", "archived must be true or false.")
+	}
+	if f.Review != "" && !f.Review.Valid() {
+		return fieldError("review", "unknown", "review must be due or overdue.")
+	}
 	items, next, err := fetchPage(p, func(after string, n int) ([]hikeshi.Document, error) {
-		return h.svc.Documents.List(c.ctx(), c.actor, hikeshi.DocumentFilter{Kind: kind, DepartmentID: dept, Page: hikeshi.Page{After: after, Limit: n}})
+		f.Page = hikeshi.Page{After: after, Limit: n}
+		return h.svc.Documents.List(c.ctx(), c.actor, f)
 	}, func(d hikeshi.Document) string { return d.ID })
 	if err != nil {
 		return err
 	}
 	out := make([]documentJSON, len(items))
 	for i, d := range items {
-		out[i] = toDocument(d)
+		out[i] = toDocument(d, h.svc.Documents.Review(d))
 	}
 	return writePage(c, "documents", out, next)
 }
 
 func toDocumentDetail(d service.DocumentDetail) documentDetailJSON {
-	out := documentDetailJSON{documentJSON: toDocument(d.Document), Versions: []versionJSON{}, OpenHidden: d.OpenHidden}
+	out := documentDetailJSON{documentJSON: toDocument(d.Document, d.Review), Versions: []versionJSON{}, OpenHidden: d.OpenHidden}
 	for _, v := range d.Versions {
 		out.Versions = append(out.Versions, toVersion(v))
 	}
@@ -259,7 +290,24 @@ func (h *Handler) updateDocument(c *call) error {
 	if err != nil {
 		return err
 	}
-	return c.json(http.StatusOK, toDocument(d))
+	return c.json(http.StatusOK, toDocument(d, h.svc.Documents.Review(d)))
+}
+
+func (h *Handler) archiveDocument(archived bool) func(c *call) error {
+	return func(c *call) error {
+		d, err := h.svc.Documents.SetArchived(c.ctx(), c.actor, c.r.PathValue("id"), archived)
+		if err != nil {
+			return err
+		}
+		return c.json(http.StatusOK, toDocument(d, h.svc.Documents.Review(d)))
+	}
+}
+
+func (h *Handler) deleteDocument(c *call) error {
+	if err := h.svc.Documents.Delete(c.ctx(), c.actor, c.r.PathValue("id")); err != nil {
+		return err
+	}
+	return c.noContent()
 }
 
 func (h *Handler) putDraft(c *call) error {

@@ -21,9 +21,21 @@ func (h *Handler) frameworkRoutes() []route {
 		{method: get, path: "/isms/frameworks/{key}/requirements", op: "listFrameworkRequirements", tag: "frameworks", summary: "A framework's requirements in reading order",
 			doc:    "Clauses, themes and controls of ISO/IEC 27001:2022 (reference numbers and short titles only), or the groups and controls of an imported catalog, withdrawn ones flagged.",
 			status: http.StatusOK, resp: []requirementJSON{}, handle: h.listRequirements},
+		{method: post, path: "/isms/frameworks/{key}/archive", op: "archiveFramework", tag: "frameworks", summary: "Archive an imported framework (admins)",
+			doc:    "Its requirements stay readable and existing mappings stay; they are no longer offered for new mappings. The built-in ISO/IEC 27001:2022 cannot be archived (409, code builtin).",
+			status: http.StatusOK, resp: frameworkJSON{}, handle: h.archiveFramework(true)},
+		{method: post, path: "/isms/frameworks/{key}/restore", op: "restoreFramework", tag: "frameworks", summary: "Restore an archived framework (admins)",
+			status: http.StatusOK, resp: frameworkJSON{}, handle: h.archiveFramework(false)},
+		{method: del, path: "/isms/frameworks/{key}", op: "deleteFramework", tag: "frameworks", summary: "Delete an imported framework with its requirements (admins)",
+			doc:    "Refused (409) for the frameworks that ship with Hikeshi (code builtin for ISO/IEC 27001:2022, protected for nist-csf-2.0) and while measures are mapped onto its requirements (code referenced, naming the measures). Archive it instead.",
+			status: http.StatusNoContent, handle: h.deleteFramework},
 		{method: get, path: "/isms/measures", op: "listMeasures", tag: "frameworks", summary: "The measure catalogue, newest first",
-			params: []param{{name: "department_id", typ: "uuid", doc: "Only measures this department owns."}},
-			list:   true, status: http.StatusOK, resp: measureJSON{}, handle: h.listMeasures},
+			doc: "Archived measures are left out unless archived=true.",
+			params: []param{
+				{name: "department_id", typ: "uuid", doc: "Only measures this department owns."},
+				{name: "archived", typ: "string", doc: "true lists archived measures too."},
+			},
+			list: true, status: http.StatusOK, resp: measureJSON{}, handle: h.listMeasures},
 		{method: post, path: "/isms/measures", op: "createMeasure", tag: "frameworks", summary: "Add a measure (admins, managers)",
 			body: measureInJSON{}, status: http.StatusCreated, resp: measureJSON{}, handle: h.createMeasure},
 		{method: get, path: "/isms/measures/{id}", op: "getMeasure", tag: "frameworks", summary: "One measure",
@@ -31,6 +43,14 @@ func (h *Handler) frameworkRoutes() []route {
 		{method: put, path: "/isms/measures/{id}", op: "putMeasure", tag: "frameworks", summary: "Replace a measure (admins, managers; members of the owner department)",
 			doc:  "Every field is replaced, the mappings too. Only admins and managers change the owner department.",
 			body: measureInJSON{}, status: http.StatusOK, resp: measureJSON{}, handle: h.putMeasure},
+		{method: del, path: "/isms/measures/{id}", op: "deleteMeasure", tag: "frameworks", summary: "Delete a measure entered by mistake (whoever may change it)",
+			doc:    "Refused (409, code referenced) while anything refers to the measure: mappings onto requirements, SoA entries of the controls it is linked to, metrics or findings; the error names them. Archive it instead.",
+			status: http.StatusNoContent, handle: h.deleteMeasure},
+		{method: post, path: "/isms/measures/{id}/archive", op: "archiveMeasure", tag: "frameworks", summary: "Archive a measure (whoever may change it)",
+			doc:    "An archived measure is read-only, left out of the catalogue and the SoA, and cannot be newly mapped or linked; it stays on record with its mappings and history.",
+			status: http.StatusOK, resp: measureJSON{}, handle: h.archiveMeasure(true)},
+		{method: post, path: "/isms/measures/{id}/restore", op: "restoreMeasure", tag: "frameworks", summary: "Restore an archived measure (whoever may change it)",
+			status: http.StatusOK, resp: measureJSON{}, handle: h.archiveMeasure(false)},
 		{method: get, path: "/isms/soa", op: "getSoA", tag: "frameworks", summary: "The Statement of Applicability: the 93 Annex A controls",
 			status: http.StatusOK, resp: []soaJSON{}, handle: h.getSoA},
 		{method: get, path: "/isms/soa.csv", op: "getSoACSV", tag: "frameworks", summary: "The Statement of Applicability as CSV",
@@ -48,6 +68,7 @@ type frameworkJSON struct {
 	Name         string `json:"name"`
 	Version      string `json:"version"`
 	Builtin      bool   `json:"builtin"`
+	Archived     bool   `json:"archived" doc:"Archived: its requirements are not offered for new mappings."`
 	Requirements int    `json:"requirements" doc:"How many requirements, withdrawn ones included."`
 	Withdrawn    int    `json:"withdrawn"`
 }
@@ -82,13 +103,14 @@ type measureJSON struct {
 	DepartmentID *string              `json:"department_id" format:"uuid"`
 	Status       string               `json:"status" enum:"implementation_status"`
 	Requirements []requirementRefJSON `json:"requirements"`
+	Archived     bool                 `json:"archived" doc:"Archived: read-only, not newly mapped or linked."`
 	CreatedAt    time.Time            `json:"created_at"`
 	UpdatedAt    time.Time            `json:"updated_at"`
 }
 
 func toMeasure(m hikeshi.Measure) measureJSON {
 	out := measureJSON{ID: m.ID, Name: m.Name, Description: m.Description, DepartmentID: strPtr(m.DepartmentID), Status: string(m.Status),
-		Requirements: make([]requirementRefJSON, len(m.Requirements)), CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC()}
+		Requirements: make([]requirementRefJSON, len(m.Requirements)), Archived: m.Archived, CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC()}
 	for i, r := range m.Requirements {
 		out.Requirements[i] = requirementRefJSON{Framework: r.FrameworkKey, Ref: r.Ref}
 	}
@@ -153,9 +175,54 @@ func (h *Handler) listFrameworks(c *call) error {
 	}
 	out := make([]frameworkJSON, len(fs))
 	for i, f := range fs {
-		out[i] = frameworkJSON{Key: f.Key, Name: f.Name, Version: f.Version, Builtin: f.Builtin, Requirements: f.Requirements, Withdrawn: f.Withdrawn}
+		out[i] = frameworkJSON{Key: f.Key, Name: f.Name, Version: f.Version, Builtin: f.Builtin, Archived: f.Archived,
+			Requirements: f.Requirements, Withdrawn: f.Withdrawn}
 	}
 	return c.json(http.StatusOK, out)
+}
+
+func (h *Handler) archiveFramework(archived bool) func(c *call) error {
+	return func(c *call) error {
+		key := c.r.PathValue("key")
+		if _, err := h.svc.Frameworks.SetFrameworkArchived(c.ctx(), c.actor, key, archived); err != nil {
+			return err
+		}
+		fs, err := h.svc.Frameworks.Frameworks(c.ctx(), c.actor)
+		if err != nil {
+			return err
+		}
+		for _, f := range fs {
+			if f.Key == key {
+				return c.json(http.StatusOK, frameworkJSON{Key: f.Key, Name: f.Name, Version: f.Version, Builtin: f.Builtin, Archived: f.Archived,
+					Requirements: f.Requirements, Withdrawn: f.Withdrawn})
+			}
+		}
+		return hikeshi.ErrNotFound
+	}
+}
+
+func (h *Handler) deleteFramework(c *call) error {
+	if err := h.svc.Frameworks.DeleteFramework(c.ctx(), c.actor, c.r.PathValue("key")); err != nil {
+		return err
+	}
+	return c.noContent()
+}
+
+func (h *Handler) archiveMeasure(archived bool) func(c *call) error {
+	return func(c *call) error {
+		m, err := h.svc.Frameworks.SetMeasureArchived(c.ctx(), c.actor, c.r.PathValue("id"), archived)
+		if err != nil {
+			return err
+		}
+		return c.json(http.StatusOK, toMeasure(m))
+	}
+}
+
+func (h *Handler) deleteMeasure(c *call) error {
+	if err := h.svc.Frameworks.DeleteMeasure(c.ctx(), c.actor, c.r.PathValue("id")); err != nil {
+		return err
+	}
+	return c.noContent()
 }
 
 func (h *Handler) listRequirements(c *call) error {
@@ -179,8 +246,17 @@ func (h *Handler) listMeasures(c *call) error {
 	if dept != "" && !validID(dept) {
 		return fieldError("department_id", "invalid", "department_id must be a UUID.")
 	}
+	var archived bool
+	switch c.param("archived") {
+	case "", "false":
+	case "true":
+		archived = true
+	default:
+		return fieldError("archived", "invalid", "archived must be true or false.")
+	}
 	items, next, err := fetchPage(p, func(after string, n int) ([]hikeshi.Measure, error) {
-		return h.svc.Frameworks.Measures(c.ctx(), c.actor, hikeshi.MeasureFilter{DepartmentID: dept, Page: hikeshi.Page{After: after, Limit: n}})
+		return h.svc.Frameworks.Measures(c.ctx(), c.actor, hikeshi.MeasureFilter{DepartmentID: dept, IncludeArchived: archived,
+			Page: hikeshi.Page{After: after, Limit: n}})
 	}, func(m hikeshi.Measure) string { return m.ID })
 	if err != nil {
 		return err

@@ -66,6 +66,7 @@ func Load(ctx context.Context, svc *service.Services) ([]Account, error) {
 	}
 	var out []Account
 	var csirt hikeshi.User
+	byRole := map[hikeshi.Role]hikeshi.User{}
 	for _, p := range people {
 		pw := service.GeneratePassword()
 		in := service.UserInput{Email: p.email, Name: p.name, Role: p.role, Locale: p.locale, Password: pw}
@@ -79,6 +80,9 @@ func Load(ctx context.Context, svc *service.Services) ([]Account, error) {
 		if p.role == hikeshi.RoleCSIRT {
 			csirt = u
 		}
+		if _, ok := byRole[p.role]; !ok {
+			byRole[p.role] = u
+		}
 		a := Account{Email: p.email, Name: p.name, Password: pw, Role: p.role}
 		if p.dept >= 0 {
 			a.Department = departments[p.dept].Name
@@ -90,6 +94,9 @@ func Load(ctx context.Context, svc *service.Services) ([]Account, error) {
 	}
 	if err := loadIncidents(ctx, svc, csirt, ids); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
+	}
+	if err := loadISMS(ctx, svc, byRole, ids); err != nil {
+		return nil, fmt.Errorf("demo: isms: %w", err)
 	}
 	return out, nil
 }

@@ -455,8 +455,18 @@ func (s *Checks) SetAuditStatus(ctx context.Context, actor hikeshi.Actor, id str
 type FindingInput struct {
 	Type         hikeshi.FindingType
 	Description  string
-	Requirement  string
+	Requirement  string // a free-text note
 	DepartmentID string
+	// FrameworkKey and RequirementRef link a framework requirement (both or neither).
+	FrameworkKey   string
+	RequirementRef string
+	MeasureID      string // the measure concerned, "" = none
+}
+
+func applyFindingInput(f *hikeshi.Finding, in FindingInput) {
+	f.Type, f.Description, f.Requirement, f.DepartmentID = in.Type, strings.TrimSpace(in.Description), strings.TrimSpace(in.Requirement), in.DepartmentID
+	f.RequirementRef = hikeshi.RequirementRef{FrameworkKey: strings.TrimSpace(in.FrameworkKey), Ref: strings.TrimSpace(in.RequirementRef)}
+	f.MeasureID = strings.TrimSpace(in.MeasureID)
 }
 
 // FindingView is a finding with names and its corrective actions.
@@ -467,20 +477,28 @@ type FindingView struct {
 	Actions        []hikeshi.CorrectiveAction
 	// NeedsAction: a nonconformity without a corrective action yet.
 	NeedsAction bool
-	CanEdit     bool
+	CanEdit     bool // may correct or delete it
 	CanAddAct   bool // may create a corrective action for it
+	// Measure is the linked measure (nil without one); Requirement the
+	// linked requirement's title when it is known.
+	Measure           *hikeshi.Measure
+	LinkedRequirement *hikeshi.Requirement
 }
 
 type findingAudit struct {
-	ID           string `json:"id"`
-	AuditID      string `json:"audit_id"`
-	Type         string `json:"type"`
-	Requirement  string `json:"requirement,omitempty"`
-	DepartmentID string `json:"department_id"`
+	ID             string `json:"id"`
+	AuditID        string `json:"audit_id"`
+	Type           string `json:"type"`
+	FrameworkKey   string `json:"framework_key,omitempty"`
+	RequirementRef string `json:"requirement_ref,omitempty"`
+	MeasureID      string `json:"measure_id,omitempty"`
+	DepartmentID   string `json:"department_id"`
 }
 
+// auditOfFinding keeps ids and references, never the words (the free-text
+// requirement note included).
 func auditOfFinding(f hikeshi.Finding) findingAudit {
-	return findingAudit{f.ID, f.AuditID, string(f.Type), f.Requirement, f.DepartmentID}
+	return findingAudit{f.ID, f.AuditID, string(f.Type), f.RequirementRef.FrameworkKey, f.RequirementRef.Ref, f.MeasureID, f.DepartmentID}
 }
 
 // Findings lists findings newest first, of one audit or all.
@@ -538,6 +556,18 @@ func (s *Checks) findingView(ctx context.Context, actor hikeshi.Actor, f hikeshi
 		return FindingView{}, err
 	}
 	v.Actions = as
+	if v.Measure, err = s.linkedMeasure(ctx, f.MeasureID); err != nil {
+		return FindingView{}, err
+	}
+	if f.RequirementRef.Ref != "" {
+		q, found, err := findRequirement(ctx, s.st, f.RequirementRef)
+		if err != nil {
+			return FindingView{}, err
+		}
+		if found {
+			v.LinkedRequirement = &q
+		}
+	}
 	v.NeedsAction = f.Type.Nonconformity() && len(as) == 0
 	v.CanEdit = recordsFindings(actor, a) && (a.Status == hikeshi.AuditInProgress || a.Status == hikeshi.AuditReported)
 	v.CanAddAct = canAddAction(actor, a, f)
@@ -550,16 +580,37 @@ func canAddAction(actor hikeshi.Actor, a hikeshi.InternalAudit, f hikeshi.Findin
 	return canPlan(actor) || recordsFindings(actor, a) || inDept(actor, f.DepartmentID)
 }
 
-func (s *Checks) validateFindingRefs(ctx context.Context, r hikeshi.Reader, f hikeshi.Finding) error {
-	if f.DepartmentID == "" {
-		return nil
-	}
+// validateFindingRefs checks the department, the measure and the
+// requirement a finding names; before is the finding as it was (zero when
+// new): a link kept as it was is not checked again for archiving.
+func (s *Checks) validateFindingRefs(ctx context.Context, r hikeshi.Reader, f, before hikeshi.Finding) error {
+	var v hikeshi.ValidationError
 	if _, err := r.FindDepartmentByID(ctx, f.DepartmentID); errors.Is(err, hikeshi.ErrNotFound) {
-		return hikeshi.Invalid("department_id", "unknown", "no such department")
+		v.Add("department_id", "unknown", "no such department")
 	} else if err != nil {
 		return err
 	}
-	return nil
+	if err := checkMeasureLink(ctx, r, &v, f.MeasureID, before.MeasureID); err != nil {
+		return err
+	}
+	if f.RequirementRef.Ref != "" && f.RequirementRef != before.RequirementRef {
+		_, found, err := findRequirement(ctx, r, f.RequirementRef)
+		switch {
+		case err != nil:
+			return err
+		case !found:
+			v.Add("requirement_ref", "unknown_requirement", "the framework has no such requirement")
+		case f.RequirementRef.FrameworkKey != hikeshi.ISO27001Key:
+			fw, err := r.FindFramework(ctx, f.RequirementRef.FrameworkKey)
+			if err != nil {
+				return err
+			}
+			if fw.Archived {
+				v.Add("framework_key", "archived", "the framework is archived; link a requirement of one in use")
+			}
+		}
+	}
+	return v.Err()
 }
 
 // CreateFinding records a finding on an audit in progress (its named auditors, admins).
@@ -577,12 +628,12 @@ func (s *Checks) CreateFinding(ctx context.Context, actor hikeshi.Actor, auditID
 			return hikeshi.Invalid("status", "not_in_progress", "findings are recorded while the audit is in progress; start it first")
 		}
 		now := s.clock.Now()
-		f := hikeshi.Finding{ID: hikeshi.NewID(), AuditID: a.ID, Type: in.Type, Description: strings.TrimSpace(in.Description),
-			Requirement: strings.TrimSpace(in.Requirement), DepartmentID: in.DepartmentID, CreatedBy: actor.UserID, CreatedAt: now, UpdatedAt: now}
+		f := hikeshi.Finding{ID: hikeshi.NewID(), AuditID: a.ID, CreatedBy: actor.UserID, CreatedAt: now, UpdatedAt: now}
+		applyFindingInput(&f, in)
 		if err := f.Validate(); err != nil {
 			return err
 		}
-		if err := s.validateFindingRefs(ctx, tx, f); err != nil {
+		if err := s.validateFindingRefs(ctx, tx, f, hikeshi.Finding{}); err != nil {
 			return err
 		}
 		if err := tx.CreateFinding(ctx, f); err != nil {
@@ -616,11 +667,11 @@ func (s *Checks) UpdateFinding(ctx context.Context, actor hikeshi.Actor, id stri
 			return hikeshi.Invalid("status", "not_in_progress", "findings change while the audit is in progress or reported")
 		}
 		f := before
-		f.Type, f.Description, f.Requirement, f.DepartmentID = in.Type, strings.TrimSpace(in.Description), strings.TrimSpace(in.Requirement), in.DepartmentID
+		applyFindingInput(&f, in)
 		if err := f.Validate(); err != nil {
 			return err
 		}
-		if err := s.validateFindingRefs(ctx, tx, f); err != nil {
+		if err := s.validateFindingRefs(ctx, tx, f, before); err != nil {
 			return err
 		}
 		f.UpdatedAt = s.clock.Now()
@@ -688,22 +739,7 @@ func worksAction(actor hikeshi.Actor, a hikeshi.CorrectiveAction) bool {
 
 // Actions lists corrective actions newest first.
 func (s *Checks) Actions(ctx context.Context, actor hikeshi.Actor, p hikeshi.Page) ([]ActionView, error) {
-	if err := readCheck(actor, "list corrective actions"); err != nil {
-		return nil, err
-	}
-	as, err := s.st.FindCorrectiveActions(ctx, "", "", p)
-	if err != nil {
-		return nil, fmt.Errorf("list corrective actions: %w", err)
-	}
-	out := make([]ActionView, 0, len(as))
-	for _, a := range as {
-		v, err := s.actionView(ctx, actor, a)
-		if err != nil {
-			return nil, fmt.Errorf("list corrective actions: %w", err)
-		}
-		out = append(out, v)
-	}
-	return out, nil
+	return s.ListActions(ctx, actor, hikeshi.ActionFilter{Page: p})
 }
 
 // Action returns one corrective action.
@@ -842,56 +878,69 @@ type ActionPatch struct {
 	DueDate      *string
 }
 
-// UpdateAction edits a corrective action until it closes (its workers, planners).
-func (s *Checks) UpdateAction(ctx context.Context, actor hikeshi.Actor, id string, p ActionPatch) (hikeshi.CorrectiveAction, error) {
+// changeAction is the one way a stored corrective action changes: it loads
+// the action in a transaction, lets change check the actor and return the
+// action as it becomes (or an error), and stores it with an audit entry op —
+// unless nothing changed. what names the change in errors.
+func (s *Checks) changeAction(ctx context.Context, actor hikeshi.Actor, id, what, op string,
+	change func(tx hikeshi.Tx, before hikeshi.CorrectiveAction, now time.Time) (hikeshi.CorrectiveAction, error)) (hikeshi.CorrectiveAction, error) {
 	var out hikeshi.CorrectiveAction
 	err := s.st.InTx(ctx, func(tx hikeshi.Tx) error {
 		before, err := tx.FindCorrectiveActionByID(ctx, id)
 		if err != nil {
 			return err
 		}
-		if !worksAction(actor, before) {
-			return forbid("change a corrective action")
-		}
-		if before.Status == hikeshi.ActionClosed {
-			return hikeshi.Conflict("status", "the corrective action is closed")
-		}
-		a := before
-		set := func(dst *string, src *string) {
-			if src != nil {
-				*dst = strings.TrimSpace(*src)
-			}
-		}
-		set(&a.Title, p.Title)
-		set(&a.RootCause, p.RootCause)
-		set(&a.Action, p.Action)
-		set(&a.DepartmentID, p.DepartmentID)
-		set(&a.OwnerID, p.OwnerID)
-		set(&a.DueDate, p.DueDate)
-		if p.DepartmentID != nil && p.OwnerID == nil && a.DepartmentID != before.DepartmentID {
-			a.OwnerID = ""
-		}
-		if err := a.Validate(); err != nil {
+		now := s.clock.Now()
+		a, err := change(tx, before, now)
+		if err != nil {
 			return err
 		}
-		if err := validateActionRefs(ctx, tx, a); err != nil {
-			return err
-		}
-		if a == before {
-			out = a
+		if out = a; a == before {
 			return nil
 		}
-		a.UpdatedAt = s.clock.Now()
+		a.UpdatedAt = now
 		if err := tx.UpdateCorrectiveAction(ctx, a); err != nil {
 			return err
 		}
 		out = a
-		return s.audit(ctx, tx, actor, "corrective_action.update", "corrective_action", a.ID, auditOfAction(before), auditOfAction(a))
+		return s.audit(ctx, tx, actor, op, "corrective_action", a.ID, auditOfAction(before), auditOfAction(a))
 	})
 	if err != nil {
-		return hikeshi.CorrectiveAction{}, fmt.Errorf("update corrective action: %w", err)
+		return hikeshi.CorrectiveAction{}, fmt.Errorf("%s: %w", what, err)
 	}
 	return out, nil
+}
+
+// UpdateAction edits a corrective action until it closes (its workers, planners).
+func (s *Checks) UpdateAction(ctx context.Context, actor hikeshi.Actor, id string, p ActionPatch) (hikeshi.CorrectiveAction, error) {
+	return s.changeAction(ctx, actor, id, "update corrective action", "corrective_action.update",
+		func(tx hikeshi.Tx, before hikeshi.CorrectiveAction, _ time.Time) (hikeshi.CorrectiveAction, error) {
+			if !worksAction(actor, before) {
+				return before, forbid("change a corrective action")
+			}
+			if before.Status == hikeshi.ActionClosed {
+				return before, hikeshi.Conflict("status", "the corrective action is closed")
+			}
+			a := before
+			set := func(dst *string, src *string) {
+				if src != nil {
+					*dst = strings.TrimSpace(*src)
+				}
+			}
+			set(&a.Title, p.Title)
+			set(&a.RootCause, p.RootCause)
+			set(&a.Action, p.Action)
+			set(&a.DepartmentID, p.DepartmentID)
+			set(&a.OwnerID, p.OwnerID)
+			set(&a.DueDate, p.DueDate)
+			if p.DepartmentID != nil && p.OwnerID == nil && a.DepartmentID != before.DepartmentID {
+				a.OwnerID = ""
+			}
+			if err := a.Validate(); err != nil {
+				return before, err
+			}
+			return a, validateActionRefs(ctx, tx, a)
+		})
 }
 
 // SetActionStatus moves a corrective action by hand: its workers start,
@@ -899,41 +948,29 @@ func (s *Checks) UpdateAction(ctx context.Context, actor hikeshi.Actor, id strin
 // (a *hikeshi.ActionMoveError, code check_required) until an effectiveness
 // check found it effective.
 func (s *Checks) SetActionStatus(ctx context.Context, actor hikeshi.Actor, id string, to hikeshi.ActionStatus) (hikeshi.CorrectiveAction, error) {
-	var out hikeshi.CorrectiveAction
-	err := s.st.InTx(ctx, func(tx hikeshi.Tx) error {
-		before, err := tx.FindCorrectiveActionByID(ctx, id)
-		if err != nil {
-			return err
-		}
-		if !worksAction(actor, before) {
-			return forbid("change a corrective action's status")
-		}
-		if err := hikeshi.CheckActionMove(before.Status, to); err != nil {
-			return err
-		}
-		if to == hikeshi.ActionClosed && !canPlan(actor) {
-			return forbid("close a corrective action")
-		}
-		a := before
-		a.Status, a.UpdatedAt = to, s.clock.Now()
-		switch {
-		case to == hikeshi.ActionClosed:
-			a.ClosedAt = a.UpdatedAt
-		case before.Status == hikeshi.ActionIneffective:
-			// Rework after an ineffective check: the next check starts
-			// afresh; the audit log keeps the old one.
-			a.CheckedBy, a.CheckedAt, a.CheckResult, a.CheckNote = "", time.Time{}, "", ""
-		}
-		if err := tx.UpdateCorrectiveAction(ctx, a); err != nil {
-			return err
-		}
-		out = a
-		return s.audit(ctx, tx, actor, "corrective_action.status", "corrective_action", a.ID, auditOfAction(before), auditOfAction(a))
-	})
-	if err != nil {
-		return hikeshi.CorrectiveAction{}, fmt.Errorf("set corrective action status: %w", err)
-	}
-	return out, nil
+	return s.changeAction(ctx, actor, id, "set corrective action status", "corrective_action.status",
+		func(_ hikeshi.Tx, before hikeshi.CorrectiveAction, now time.Time) (hikeshi.CorrectiveAction, error) {
+			if !worksAction(actor, before) {
+				return before, forbid("change a corrective action's status")
+			}
+			if err := hikeshi.CheckActionMove(before.Status, to); err != nil {
+				return before, err
+			}
+			if to == hikeshi.ActionClosed && !canPlan(actor) {
+				return before, forbid("close a corrective action")
+			}
+			a := before
+			a.Status = to
+			switch {
+			case to == hikeshi.ActionClosed:
+				a.ClosedAt = now
+			case before.Status == hikeshi.ActionIneffective:
+				// Rework after an ineffective check: the next check starts
+				// afresh; the audit log keeps the old one.
+				a.CheckedBy, a.CheckedAt, a.CheckResult, a.CheckNote = "", time.Time{}, "", ""
+			}
+			return a, nil
+		})
 }
 
 // RecordEffectiveness records the effectiveness check of an implemented
@@ -944,41 +981,28 @@ func (s *Checks) SetActionStatus(ctx context.Context, actor hikeshi.Actor, id st
 // so its finding keeps one trail.
 func (s *Checks) RecordEffectiveness(ctx context.Context, actor hikeshi.Actor, id string, result hikeshi.EffectivenessResult, note string) (hikeshi.CorrectiveAction, error) {
 	note = strings.TrimSpace(note)
-	var out hikeshi.CorrectiveAction
-	err := s.st.InTx(ctx, func(tx hikeshi.Tx) error {
-		before, err := tx.FindCorrectiveActionByID(ctx, id)
-		if err != nil {
-			return err
-		}
-		if !canPlan(actor) {
-			return forbid("check a corrective action's effectiveness")
-		}
-		var v hikeshi.ValidationError
-		if !result.Valid() {
-			v.Add("result", "unknown", "result must be effective or ineffective")
-		}
-		hikeshi.ValidateText(&v, "note", note, hikeshi.MaxCheckTextLen, true)
-		if err := v.Err(); err != nil {
-			return err
-		}
-		if before.Status != hikeshi.ActionImplemented {
-			return &hikeshi.ActionMoveError{From: before.Status, To: hikeshi.ActionStatus(result), Code: "not_implemented",
-				Reason: "effectiveness is checked once the action is implemented"}
-		}
-		a := before
-		now := s.clock.Now()
-		a.CheckedBy, a.CheckedAt, a.CheckResult, a.CheckNote = actor.UserID, now, result, note
-		a.Status, a.UpdatedAt = hikeshi.ActionStatus(result), now
-		if err := tx.UpdateCorrectiveAction(ctx, a); err != nil {
-			return err
-		}
-		out = a
-		return s.audit(ctx, tx, actor, "corrective_action.check", "corrective_action", a.ID, auditOfAction(before), auditOfAction(a))
-	})
-	if err != nil {
-		return hikeshi.CorrectiveAction{}, fmt.Errorf("record effectiveness check: %w", err)
-	}
-	return out, nil
+	return s.changeAction(ctx, actor, id, "record effectiveness check", "corrective_action.check",
+		func(_ hikeshi.Tx, before hikeshi.CorrectiveAction, now time.Time) (hikeshi.CorrectiveAction, error) {
+			if !canPlan(actor) {
+				return before, forbid("check a corrective action's effectiveness")
+			}
+			var v hikeshi.ValidationError
+			if !result.Valid() {
+				v.Add("result", "unknown", "result must be effective or ineffective")
+			}
+			hikeshi.ValidateText(&v, "note", note, hikeshi.MaxCheckTextLen, true)
+			if err := v.Err(); err != nil {
+				return before, err
+			}
+			if before.Status != hikeshi.ActionImplemented {
+				return before, &hikeshi.ActionMoveError{From: before.Status, To: hikeshi.ActionStatus(result), Code: "not_implemented",
+					Reason: "effectiveness is checked once the action is implemented"}
+			}
+			a := before
+			a.CheckedBy, a.CheckedAt, a.CheckResult, a.CheckNote = actor.UserID, now, result, note
+			a.Status = hikeshi.ActionStatus(result)
+			return a, nil
+		})
 }
 
 // ---- Metrics ----
@@ -986,7 +1010,8 @@ func (s *Checks) RecordEffectiveness(ctx context.Context, actor hikeshi.Actor, i
 // MetricInput is a metric as typed.
 type MetricInput struct {
 	Name         string
-	MeasureRef   string
+	MeasureRef   string // a free-text reference
+	MeasureID    string // the measure watched, "" = none
 	Unit         string
 	Target       string
 	Comparison   hikeshi.Comparison
@@ -1001,8 +1026,9 @@ type MetricView struct {
 	Latest         *hikeshi.MetricValue // the value of the latest period
 	Met            bool                 // the latest value meets the target
 	Values         []hikeshi.MetricValue
-	CanEdit        bool
-	CanRecord      bool
+	Measure        *hikeshi.Measure // the linked measure, nil without one
+	CanEdit        bool             // may edit, archive, restore and delete it
+	CanRecord      bool             // may record a value now (never while archived)
 }
 
 type metricAudit struct {
@@ -1010,10 +1036,12 @@ type metricAudit struct {
 	Target       string `json:"target"`
 	Comparison   string `json:"comparison"`
 	DepartmentID string `json:"department_id"`
+	MeasureID    string `json:"measure_id,omitempty"`
+	Archived     bool   `json:"archived,omitempty"`
 }
 
 func auditOfMetric(m hikeshi.Metric) metricAudit {
-	return metricAudit{m.ID, m.Target, string(m.Comparison), m.DepartmentID}
+	return metricAudit{m.ID, m.Target, string(m.Comparison), m.DepartmentID, m.MeasureID, m.Archived()}
 }
 
 // Metrics lists metrics newest first, each with its latest value.
@@ -1054,9 +1082,13 @@ func (s *Checks) Metric(ctx context.Context, actor hikeshi.Actor, id string) (Me
 }
 
 func (s *Checks) metricView(ctx context.Context, actor hikeshi.Actor, m hikeshi.Metric) (MetricView, error) {
-	v := MetricView{Metric: m, CanEdit: canPlan(actor), CanRecord: canPlan(actor) || inDept(actor, m.DepartmentID)}
+	v := MetricView{Metric: m, CanEdit: canPlan(actor), CanRecord: !m.Archived() && (canPlan(actor) || inDept(actor, m.DepartmentID))}
 	if d, err := s.st.FindDepartmentByID(ctx, m.DepartmentID); err == nil {
 		v.DepartmentName = d.Name
+	}
+	var err error
+	if v.Measure, err = s.linkedMeasure(ctx, m.MeasureID); err != nil {
+		return MetricView{}, err
 	}
 	vals, err := s.st.FindMetricValues(ctx, m.ID, hikeshi.Page{Limit: hikeshi.MaxPageLimit})
 	if err != nil {
@@ -1077,18 +1109,23 @@ func (s *Checks) metricView(ctx context.Context, actor hikeshi.Actor, m hikeshi.
 func applyMetricInput(m *hikeshi.Metric, in MetricInput) {
 	m.Name, m.MeasureRef, m.Unit = strings.TrimSpace(in.Name), strings.TrimSpace(in.MeasureRef), strings.TrimSpace(in.Unit)
 	m.Target, m.Comparison, m.Frequency, m.DepartmentID = strings.TrimSpace(in.Target), in.Comparison, in.Frequency, in.DepartmentID
+	m.MeasureID = strings.TrimSpace(in.MeasureID)
 	if f, ok := hikeshi.ParseDecimal(m.Target); ok {
 		m.Target = hikeshi.CanonicalDecimal(f)
 	}
 }
 
-func validateMetricRefs(ctx context.Context, r hikeshi.Reader, m hikeshi.Metric) error {
+func validateMetricRefs(ctx context.Context, r hikeshi.Reader, m, before hikeshi.Metric) error {
+	var v hikeshi.ValidationError
 	if _, err := r.FindDepartmentByID(ctx, m.DepartmentID); errors.Is(err, hikeshi.ErrNotFound) {
-		return hikeshi.Invalid("department_id", "unknown", "no such department")
+		v.Add("department_id", "unknown", "no such department")
 	} else if err != nil {
 		return err
 	}
-	return nil
+	if err := checkMeasureLink(ctx, r, &v, m.MeasureID, before.MeasureID); err != nil {
+		return err
+	}
+	return v.Err()
 }
 
 // CreateMetric defines a metric (admins, managers).
@@ -1103,7 +1140,7 @@ func (s *Checks) CreateMetric(ctx context.Context, actor hikeshi.Actor, in Metri
 		return hikeshi.Metric{}, err
 	}
 	err := s.st.InTx(ctx, func(tx hikeshi.Tx) error {
-		if err := validateMetricRefs(ctx, tx, m); err != nil {
+		if err := validateMetricRefs(ctx, tx, m, hikeshi.Metric{}); err != nil {
 			return err
 		}
 		if err := tx.CreateMetric(ctx, m); err != nil {
@@ -1134,7 +1171,7 @@ func (s *Checks) UpdateMetric(ctx context.Context, actor hikeshi.Actor, id strin
 		if err := m.Validate(); err != nil {
 			return err
 		}
-		if err := validateMetricRefs(ctx, tx, m); err != nil {
+		if err := validateMetricRefs(ctx, tx, m, before); err != nil {
 			return err
 		}
 		m.UpdatedAt = s.clock.Now()
@@ -1167,6 +1204,10 @@ func (s *Checks) RecordValue(ctx context.Context, actor hikeshi.Actor, metricID 
 		}
 		if !canPlan(actor) && !inDept(actor, m.DepartmentID) {
 			return forbid("record a metric's value")
+		}
+		if m.Archived() {
+			return &hikeshi.ValidationError{Conflict: true, Fields: []hikeshi.FieldError{{Field: "metric", Code: "archived",
+				Message: "the metric is archived; restore it to record values"}}}
 		}
 		val := hikeshi.MetricValue{ID: hikeshi.NewID(), MetricID: m.ID, Period: strings.TrimSpace(in.Period), Note: strings.TrimSpace(in.Note),
 			RecordedBy: actor.UserID, RecordedAt: s.clock.Now()}

@@ -61,6 +61,11 @@ type DocumentDetail struct {
 	CanApprove bool // may approve the open version now (in review, not a contributor)
 	CanReturn  bool // may return the version in review to draft
 	CanReview  bool // may change the next review date of the approved version
+	CanArchive bool // may archive or restore the document
+	// CanDelete: may delete it (it was never approved); the service still
+	// refuses when something refers to it.
+	CanDelete bool
+	Review    hikeshi.ReviewState // due or overdue today, or ""
 }
 
 // documentAudit is what the audit log keeps of a document.
@@ -68,6 +73,7 @@ type documentAudit struct {
 	Kind         string `json:"kind"`
 	Title        string `json:"title"`
 	DepartmentID string `json:"department_id"`
+	Archived     bool   `json:"archived,omitempty"`
 }
 
 // versionAudit is what the audit log keeps of a version: its number, status,
@@ -82,7 +88,7 @@ type versionAudit struct {
 }
 
 func auditOfDocument(d hikeshi.Document) documentAudit {
-	return documentAudit{Kind: string(d.Kind), Title: d.Title, DepartmentID: d.DepartmentID}
+	return documentAudit{Kind: string(d.Kind), Title: d.Title, DepartmentID: d.DepartmentID, Archived: d.Archived}
 }
 
 func auditOfVersion(v hikeshi.DocumentVersion) versionAudit {
@@ -101,6 +107,11 @@ var (
 	errNotInReview     = documentConflict("not_in_review", "only a version in review can be approved or returned")
 	errNoApproved      = documentConflict("no_approved_version", "the document has no approved version")
 	errSelfApproval    = documentConflict("self_approval", "a version is approved by someone who did not write or submit it")
+	errDocArchived     = documentConflict("archived", "the document is archived; restore it to change it")
+	// errDocApproved refuses deleting a document that was ever approved: its
+	// approved versions are evidence of the ISMS (decision 0027).
+	errDocApproved = &hikeshi.ValidationError{Conflict: true, Fields: []hikeshi.FieldError{{Field: "document", Code: "approved",
+		Message: "the document has been approved and is evidence of the ISMS; archive it instead"}}}
 )
 
 func documentConflict(code, message string) error {
@@ -150,7 +161,16 @@ func (s *Documents) List(ctx context.Context, actor hikeshi.Actor, f hikeshi.Doc
 	if f.Kind != "" && !f.Kind.Valid() {
 		return nil, hikeshi.Invalid("kind", "unknown", "kind must be basic_policy, rules, procedure or other")
 	}
+	if !f.Review.Valid() {
+		return nil, hikeshi.Invalid("review", "unknown", "review must be due or overdue")
+	}
+	f.Today = hikeshi.ReviewDay(s.clock.Now())
 	return s.st.FindDocuments(ctx, f)
+}
+
+// Review tells whether d's review is due or overdue today (the service's clock).
+func (s *Documents) Review(d hikeshi.Document) hikeshi.ReviewState {
+	return d.ReviewState(s.clock.Now())
 }
 
 // Get returns a document with the versions the actor may read.
@@ -166,7 +186,8 @@ func (s *Documents) Get(ctx context.Context, actor hikeshi.Actor, id string) (Do
 	if err != nil {
 		return DocumentDetail{}, fmt.Errorf("get document: %w", err)
 	}
-	out := DocumentDetail{Document: d, CanDraft: canDraftDocument(actor, d)}
+	out := DocumentDetail{Document: d, CanDraft: canDraftDocument(actor, d) && !d.Archived, CanArchive: canDraftDocument(actor, d),
+		Review: d.ReviewState(s.clock.Now())}
 	readOpen := canReadOpen(actor, d)
 	for _, v := range all {
 		if v.Status.Open() && !readOpen {
@@ -184,7 +205,8 @@ func (s *Documents) Get(ctx context.Context, actor hikeshi.Actor, id string) (Do
 			out.Open = v
 		}
 	}
-	approver := canApproveDocuments(actor)
+	approver := canApproveDocuments(actor) && !d.Archived
+	out.CanDelete = out.CanArchive && !everApproved(all)
 	if out.Open != nil && out.Open.Status == hikeshi.VersionInReview {
 		out.CanApprove = approver && !slices.Contains(out.Open.Contributors(), actor.UserID)
 		out.CanReturn = approver || out.CanDraft
@@ -322,7 +344,99 @@ func (s *Documents) drafting(ctx context.Context, tx hikeshi.Tx, actor hikeshi.A
 	if what != "" && !canDraftDocument(actor, d) {
 		return hikeshi.Document{}, nil, forbid(what)
 	}
+	if d.Archived {
+		return hikeshi.Document{}, nil, errDocArchived
+	}
 	return d, vs, nil
+}
+
+// everApproved reports whether any version was ever approved.
+func everApproved(vs []hikeshi.DocumentVersion) bool {
+	for _, v := range vs {
+		if v.Status == hikeshi.VersionApproved || v.Status == hikeshi.VersionSuperseded || !v.ApprovedAt.IsZero() {
+			return true
+		}
+	}
+	return false
+}
+
+// SetArchived archives (true) or restores (false) a document: admins and the
+// owner department's people, never auditors. An archived document is
+// read-only, left out of the list unless asked for, and still readable with
+// every version. Archiving an archived document (or restoring an active one)
+// changes nothing.
+func (s *Documents) SetArchived(ctx context.Context, actor hikeshi.Actor, id string, archived bool) (hikeshi.Document, error) {
+	what := "archive document"
+	if !archived {
+		what = "restore document"
+	}
+	if err := docSignedIn(actor); err != nil {
+		return hikeshi.Document{}, fmt.Errorf("%s: %w", what, err)
+	}
+	var out hikeshi.Document
+	err := s.st.InTx(ctx, func(tx hikeshi.Tx) error {
+		d, err := tx.FindDocumentByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !canDraftDocument(actor, d) {
+			return forbid(what)
+		}
+		out = d
+		if d.Archived == archived {
+			return nil
+		}
+		before := d
+		out.Archived, out.UpdatedAt = archived, s.clock.Now()
+		if err := tx.UpdateDocument(ctx, out); err != nil {
+			return err
+		}
+		action := "document.archive"
+		if !archived {
+			action = "document.restore"
+		}
+		return s.audit(ctx, tx, actor, action, "document", d.ID, auditOfDocument(before), auditOfDocument(out))
+	})
+	if err != nil {
+		return hikeshi.Document{}, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
+}
+
+// Delete removes a document created by mistake, with its versions: admins
+// and the owner department's people. A document that was ever approved is
+// evidence of the ISMS and is refused (409, code approved): archive it
+// instead. No other record refers to a document (migrations 0013–0016 hold
+// no reference to documents besides their own versions), so nothing else is
+// checked; a later reference must be checked here.
+func (s *Documents) Delete(ctx context.Context, actor hikeshi.Actor, id string) error {
+	if err := docSignedIn(actor); err != nil {
+		return fmt.Errorf("delete document: %w", err)
+	}
+	err := s.st.InTx(ctx, func(tx hikeshi.Tx) error {
+		d, err := tx.FindDocumentByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !canDraftDocument(actor, d) {
+			return forbid("delete document")
+		}
+		vs, err := tx.FindDocumentVersions(ctx, d.ID)
+		if err != nil {
+			return err
+		}
+		if everApproved(vs) {
+			return errDocApproved
+		}
+		if err := tx.DeleteDocument(ctx, d.ID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, actor, "document.delete", "document", d.ID, auditOfDocument(d), nil)
+	})
+	if err != nil {
+		return fmt.Errorf("delete document: %w", err)
+	}
+	return nil
 }
 
 func openVersion(vs []hikeshi.DocumentVersion) (hikeshi.DocumentVersion, bool) {

@@ -190,7 +190,9 @@ func CanEditSoA(a hikeshi.Actor) bool { return canEditMeasures(a) }
 // CanImportFramework reports whether the actor may import frameworks.
 func CanImportFramework(a hikeshi.Actor) bool { return a.CanAdminister() }
 
-func (s *Frameworks) validateMeasure(ctx context.Context, r hikeshi.Reader, m *hikeshi.Measure) error {
+// validateMeasure checks a measure as typed; keep are the mappings it had
+// before, which may stay although their framework has since been archived.
+func (s *Frameworks) validateMeasure(ctx context.Context, r hikeshi.Reader, m *hikeshi.Measure, keep []hikeshi.RequirementRef) error {
 	var v hikeshi.ValidationError
 	m.Name, m.Description, m.DepartmentID = strings.TrimSpace(m.Name), strings.TrimSpace(m.Description), strings.TrimSpace(m.DepartmentID)
 	hikeshi.ValidateText(&v, "name", m.Name, MaxMeasureNameLen, true)
@@ -215,6 +217,7 @@ func (s *Frameworks) validateMeasure(ctx context.Context, r hikeshi.Reader, m *h
 		return v.Err()
 	}
 	seen := map[hikeshi.RequirementRef]bool{}
+	fwArchived := map[string]bool{}
 	var refs []hikeshi.RequirementRef
 	for _, ref := range m.Requirements {
 		ref.FrameworkKey, ref.Ref = strings.TrimSpace(ref.FrameworkKey), strings.TrimSpace(ref.Ref)
@@ -230,6 +233,16 @@ func (s *Frameworks) validateMeasure(ctx context.Context, r hikeshi.Reader, m *h
 			v.Add("requirements", "unknown", fmt.Sprintf("no requirement %q in framework %q", trimForMsg(ref.Ref), trimForMsg(ref.FrameworkKey)))
 			continue
 		}
+		if !slices.Contains(keep, ref) {
+			archived, err := frameworkArchived(ctx, r, ref.FrameworkKey, fwArchived)
+			if err != nil {
+				return err
+			}
+			if archived {
+				v.Add("requirements", "archived", fmt.Sprintf("framework %q is archived: its requirements are not newly mapped", trimForMsg(ref.FrameworkKey)))
+				continue
+			}
+		}
 		refs = append(refs, ref)
 	}
 	slices.SortFunc(refs, func(a, b hikeshi.RequirementRef) int {
@@ -240,6 +253,23 @@ func (s *Frameworks) validateMeasure(ctx context.Context, r hikeshi.Reader, m *h
 	})
 	m.Requirements = refs
 	return v.Err()
+}
+
+// frameworkArchived reports whether a stored framework is archived,
+// remembering answers in seen. The built-in framework never is.
+func frameworkArchived(ctx context.Context, r hikeshi.Reader, key string, seen map[string]bool) (bool, error) {
+	if key == hikeshi.ISO27001Key {
+		return false, nil
+	}
+	if a, ok := seen[key]; ok {
+		return a, nil
+	}
+	f, err := r.FindFramework(ctx, key)
+	if err != nil {
+		return false, err
+	}
+	seen[key] = f.Archived
+	return f.Archived, nil
 }
 
 func trimForMsg(s string) string {
@@ -277,7 +307,7 @@ func measureAudit(m hikeshi.Measure) map[string]any {
 	for _, r := range m.Requirements {
 		refs = append(refs, r.FrameworkKey+":"+r.Ref)
 	}
-	return map[string]any{"name": m.Name, "department_id": m.DepartmentID, "status": string(m.Status), "requirements": refs}
+	return map[string]any{"name": m.Name, "department_id": m.DepartmentID, "status": string(m.Status), "requirements": refs, "archived": m.Archived}
 }
 
 // CreateMeasure adds a measure to the catalogue. Admins and managers.
@@ -290,7 +320,7 @@ func (s *Frameworks) CreateMeasure(ctx context.Context, actor hikeshi.Actor, in 
 		now := s.clock.Now()
 		m := hikeshi.Measure{ID: hikeshi.NewID(), Name: in.Name, Description: in.Description, DepartmentID: in.DepartmentID,
 			Status: in.Status, Requirements: in.Requirements, CreatedAt: now, UpdatedAt: now}
-		if err := s.validateMeasure(ctx, tx, &m); err != nil {
+		if err := s.validateMeasure(ctx, tx, &m, nil); err != nil {
 			return err
 		}
 		if err := tx.CreateMeasure(ctx, m); err != nil {
@@ -317,6 +347,9 @@ func (s *Frameworks) UpdateMeasure(ctx context.Context, actor hikeshi.Actor, id 
 		if !CanEditMeasure(actor, old) {
 			return forbid("change this measure")
 		}
+		if old.Archived {
+			return errMeasureArchived
+		}
 		m := old
 		m.Name, m.Description, m.Status, m.Requirements = in.Name, in.Description, in.Status, in.Requirements
 		if canEditMeasures(actor) {
@@ -325,7 +358,7 @@ func (s *Frameworks) UpdateMeasure(ctx context.Context, actor hikeshi.Actor, id 
 			return hikeshi.Invalid("department_id", "forbidden", "only admins and managers change a measure's owner")
 		}
 		m.UpdatedAt = s.clock.Now()
-		if err := s.validateMeasure(ctx, tx, &m); err != nil {
+		if err := s.validateMeasure(ctx, tx, &m, old.Requirements); err != nil {
 			return err
 		}
 		if err := tx.UpdateMeasure(ctx, m); err != nil {
@@ -386,6 +419,8 @@ func (s *Frameworks) SoA(ctx context.Context, actor hikeshi.Actor) ([]SoALine, e
 		if err != nil {
 			return nil, fmt.Errorf("soa: %w", err)
 		}
+		// An archived measure no longer implements the control (decision 0027).
+		ms = slices.DeleteFunc(ms, func(m hikeshi.Measure) bool { return m.Archived })
 		out = append(out, SoALine{Control: c, Entry: by[c.Ref], Measures: ms})
 	}
 	return out, nil
@@ -499,4 +534,212 @@ func noFormula(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// Refusals of archiving and deleting (409 in the API). The web localises them
+// by field and code; "referenced" messages end with ": " and the names.
+var (
+	errMeasureArchived = &hikeshi.ValidationError{Conflict: true, Fields: []hikeshi.FieldError{{Field: "measure", Code: "archived",
+		Message: "the measure is archived; restore it to change it"}}}
+	errFrameworkBuiltin = &hikeshi.ValidationError{Conflict: true, Fields: []hikeshi.FieldError{{Field: "framework", Code: "builtin",
+		Message: "the built-in framework ISO/IEC 27001:2022 is part of Hikeshi and cannot be archived or deleted"}}}
+	errFrameworkProtected = &hikeshi.ValidationError{Conflict: true, Fields: []hikeshi.FieldError{{Field: "framework", Code: "protected",
+		Message: "NIST CSF 2.0 ships with Hikeshi and cannot be deleted; archive it instead"}}}
+)
+
+// MaxReferencesNamed is how many references of each kind a refusal names.
+const MaxReferencesNamed = 10
+
+// SetMeasureArchived archives (true) or restores (false) a measure: whoever
+// may change it. An archived measure is read-only, left out of the catalogue
+// and the SoA unless asked for, cannot be newly mapped or linked, and stays on
+// record with its history and mappings.
+func (s *Frameworks) SetMeasureArchived(ctx context.Context, actor hikeshi.Actor, id string, archived bool) (hikeshi.Measure, error) {
+	what := "archive measure"
+	if !archived {
+		what = "restore measure"
+	}
+	var out hikeshi.Measure
+	err := s.st.InTx(ctx, func(tx hikeshi.Tx) error {
+		m, err := tx.FindMeasureByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !CanEditMeasure(actor, m) {
+			return forbid(what)
+		}
+		out = m
+		if m.Archived == archived {
+			return nil
+		}
+		before := m
+		out.Archived, out.UpdatedAt = archived, s.clock.Now()
+		if err := tx.UpdateMeasure(ctx, out); err != nil {
+			return err
+		}
+		action := "measure.archive"
+		if !archived {
+			action = "measure.restore"
+		}
+		return s.audit(ctx, tx, actor, action, "measure", m.ID, measureAudit(before), measureAudit(out))
+	})
+	if err != nil {
+		return hikeshi.Measure{}, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
+}
+
+// MeasureReferenceNames formats references for people: "mapping
+// iso27001-2022 A.5.1", "SoA A.5.1", "metric …", "finding …".
+func MeasureReferenceNames(refs []hikeshi.MeasureReference) string {
+	names := make([]string, len(refs))
+	for i, r := range refs {
+		switch r.Kind {
+		case hikeshi.MeasureRefRequirement:
+			names[i] = "mapping " + r.Name
+		case hikeshi.MeasureRefSoA:
+			names[i] = "SoA " + r.Name
+		default:
+			names[i] = r.Kind + " " + r.Name
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// DeleteMeasure removes a measure entered by mistake: whoever may change it.
+// A measure that anything refers to — a mapping onto a requirement, an SoA
+// entry of a control it is linked to, a metric or a finding — is refused
+// (409, code referenced) naming them: archive it instead.
+func (s *Frameworks) DeleteMeasure(ctx context.Context, actor hikeshi.Actor, id string) error {
+	err := s.st.InTx(ctx, func(tx hikeshi.Tx) error {
+		m, err := tx.FindMeasureByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !CanEditMeasure(actor, m) {
+			return forbid("delete measure")
+		}
+		refs, err := tx.FindMeasureReferences(ctx, id, MaxReferencesNamed)
+		if err != nil {
+			return err
+		}
+		if len(refs) > 0 {
+			return &hikeshi.ValidationError{Conflict: true, Fields: []hikeshi.FieldError{{Field: "measure", Code: "referenced",
+				Message: "other records refer to the measure; archive it instead: " + MeasureReferenceNames(refs)}}}
+		}
+		if err := tx.DeleteMeasure(ctx, id); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, actor, "measure.delete", "measure", id, measureAudit(m), nil)
+	})
+	if err != nil {
+		return fmt.Errorf("delete measure: %w", err)
+	}
+	return nil
+}
+
+// CanManageFrameworks reports whether the actor may archive, restore and
+// delete imported frameworks (whoever imports them: admins).
+func CanManageFrameworks(a hikeshi.Actor) bool { return a.CanAdminister() }
+
+// SetFrameworkArchived archives (true) or restores (false) an imported
+// framework (admins). An archived framework stays readable and its existing
+// mappings stay; its requirements are not offered for new mappings. The
+// built-in ISO/IEC 27001:2022 is never archived.
+func (s *Frameworks) SetFrameworkArchived(ctx context.Context, actor hikeshi.Actor, key string, archived bool) (hikeshi.Framework, error) {
+	what := "archive framework"
+	if !archived {
+		what = "restore framework"
+	}
+	if !CanManageFrameworks(actor) {
+		return hikeshi.Framework{}, forbid(what)
+	}
+	if key == hikeshi.ISO27001Key {
+		return hikeshi.Framework{}, fmt.Errorf("%s: %w", what, errFrameworkBuiltin)
+	}
+	if !hikeshi.FrameworkKeyValid(key) {
+		return hikeshi.Framework{}, fmt.Errorf("%s %q: %w", what, trimForMsg(key), hikeshi.ErrNotFound)
+	}
+	var out hikeshi.Framework
+	err := s.st.InTx(ctx, func(tx hikeshi.Tx) error {
+		f, err := tx.FindFramework(ctx, key)
+		if err != nil {
+			return err
+		}
+		out = f
+		if f.Archived == archived {
+			return nil
+		}
+		now := s.clock.Now()
+		if err := tx.SetFrameworkArchived(ctx, key, archived, now); err != nil {
+			return err
+		}
+		out.Archived, out.UpdatedAt = archived, now
+		action := "framework.archive"
+		if !archived {
+			action = "framework.restore"
+		}
+		return s.audit(ctx, tx, actor, action, "framework", key, map[string]any{"archived": f.Archived}, map[string]any{"archived": archived})
+	})
+	if err != nil {
+		return hikeshi.Framework{}, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
+}
+
+// DeleteFramework removes an imported framework and its requirements in one
+// transaction (admins). The frameworks that ship with Hikeshi are refused
+// (409: builtin for ISO/IEC 27001:2022, protected for NIST CSF 2.0), and so
+// is a framework whose requirements measures are mapped onto or audit
+// findings name (409, referenced, naming them): archive it instead.
+func (s *Frameworks) DeleteFramework(ctx context.Context, actor hikeshi.Actor, key string) error {
+	if !CanManageFrameworks(actor) {
+		return forbid("delete framework")
+	}
+	switch {
+	case key == hikeshi.ISO27001Key:
+		return fmt.Errorf("delete framework: %w", errFrameworkBuiltin)
+	case hikeshi.FrameworkProtected(key):
+		return fmt.Errorf("delete framework: %w", errFrameworkProtected)
+	case !hikeshi.FrameworkKeyValid(key):
+		return fmt.Errorf("delete framework %q: %w", trimForMsg(key), hikeshi.ErrNotFound)
+	}
+	err := s.st.InTx(ctx, func(tx hikeshi.Tx) error {
+		f, err := tx.FindFramework(ctx, key)
+		if err != nil {
+			return err
+		}
+		ms, err := tx.FindMeasuresByFramework(ctx, key, MaxReferencesNamed)
+		if err != nil {
+			return err
+		}
+		findings, err := tx.FindFindingsByFramework(ctx, key, MaxReferencesNamed)
+		if err != nil {
+			return err
+		}
+		if len(ms)+len(findings) > 0 {
+			var names []string
+			for _, m := range ms {
+				names = append(names, m.Name)
+			}
+			for _, f := range findings {
+				names = append(names, "finding "+f)
+			}
+			return &hikeshi.ValidationError{Conflict: true, Fields: []hikeshi.FieldError{{Field: "framework", Code: "referenced",
+				Message: "measures or audit findings refer to the framework's requirements; archive it instead: " + strings.Join(names, ", ")}}}
+		}
+		reqs, err := tx.FindRequirements(ctx, key)
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteFramework(ctx, key); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, actor, "framework.delete", "framework", key,
+			map[string]any{"key": f.Key, "name": f.Name, "version": f.Version, "archived": f.Archived, "requirements": len(reqs)}, nil)
+	})
+	if err != nil {
+		return fmt.Errorf("delete framework: %w", err)
+	}
+	return nil
 }

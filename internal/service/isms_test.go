@@ -107,6 +107,29 @@ func TestISMSOverview(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		// Act: a management review planned for May 20, and an earlier one held.
+		held, err := f.svc.Management.CreateReview(ctx, mgr, service.MgmtReviewInput{Title: "2025年度 マネジメントレビュー",
+			PeriodFrom: "2025-04-01", PeriodTo: "2026-03-31", MeetingDate: "2026-04-20", ChairID: mgrIT.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Management.Hold(ctx, mgr, held.ID); err != nil {
+			t.Fatal(err)
+		}
+		planned, err := f.svc.Management.CreateReview(ctx, mgr, service.MgmtReviewInput{Title: "臨時マネジメントレビュー",
+			PeriodFrom: "2026-04-01", PeriodTo: "2026-05-19", MeetingDate: "2026-05-20", ChairID: mgrIT.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// An archived document counts no more, nor does its review.
+		old, err := f.svc.Documents.Create(ctx, member, service.DocumentInput{Kind: hikeshi.DocProcedure, Title: "旧手順書", Body: "x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Documents.SetArchived(ctx, admin, old.ID, true); err != nil {
+			t.Fatal(err)
+		}
+
 		// A week later: the treatment (due in 2 days) and the action (due on the 5th) are overdue.
 		f.clock.Advance(7 * 24 * time.Hour)
 		for _, u := range []hikeshi.User{f.admin, f.csirt, f.member, f.other, f.auditor, mgrIT} {
@@ -132,8 +155,12 @@ func TestISMSOverview(t *testing.T) {
 			if o.ActionsOpen != 1 || o.ActionsOverdue != 1 {
 				t.Errorf("%s: actions open %d overdue %d", u.Role, o.ActionsOpen, o.ActionsOverdue)
 			}
+			if want := time.Date(2026, 4, 20, 0, 0, 0, 0, time.UTC); !o.LastManagementReview.Equal(want) || o.ManagementReviewsPlanned != 1 {
+				t.Errorf("%s: last management review %v, planned %d", u.Role, o.LastManagementReview, o.ManagementReviewsPlanned)
+			}
 			// Due, soonest first: the treatment (May 3), the action (May 5),
-			// the document review (May 11), the audit's end (May 22), the
+			// the document review (May 11), the management review (May 20),
+			// the audit's end (May 22), the
 			// very high risk's review (30 days after its assessment); the
 			// low risk's review is further away and not listed.
 			want := []struct {
@@ -141,7 +168,7 @@ func TestISMSOverview(t *testing.T) {
 				id      string
 				overdue bool
 			}{{hikeshi.DueRiskTreatment, high.ID, true}, {hikeshi.DueAction, act.ID, true}, {hikeshi.DueDocumentReview, d.ID, false},
-				{hikeshi.DueAudit, audit.ID, false}, {hikeshi.DueRiskReview, high.ID, false}}
+				{hikeshi.DueManagementReview, planned.ID, false}, {hikeshi.DueAudit, audit.ID, false}, {hikeshi.DueRiskReview, high.ID, false}}
 			if len(o.Due) != len(want) {
 				t.Fatalf("%s: due %+v", u.Role, o.Due)
 			}

@@ -148,9 +148,12 @@ func backupTables() []backupTable {
 		{"internal_audits", "id", []string{"created_at", "updated_at"}},
 		{"findings", "id", []string{"created_at", "updated_at"}},
 		{"corrective_actions", "id", []string{"checked_at", "created_at", "updated_at", "closed_at"}},
-		{"metrics", "id", []string{"created_at", "updated_at"}},
+		{"metrics", "id", []string{"created_at", "updated_at", "archived_at"}},
 		{"metric_values", "id", []string{"recorded_at"}},
+		{"action_reminders", "id", []string{"created_at", "read_at"}},
 		// area: management
+		{"management_reviews", "id", []string{"held_at", "closed_at", "created_at", "updated_at"}},
+		{"management_decisions", "id", []string{"created_at"}},
 		{"reviews", "id", []string{"completed_at", "created_at", "updated_at"}},
 		{"review_participants", "review_id,user_id", nil},
 		{"lessons", "id", []string{"decided_at", "created_at", "updated_at"}},

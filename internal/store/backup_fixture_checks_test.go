@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/hikeshi/hikeshi"
 	"github.com/hikeshi/hikeshi/internal/service"
@@ -11,9 +12,11 @@ import (
 func init() { areaFillers = append(areaFillers, fillChecks) }
 
 // fillChecks fills audit_programmes, internal_audits, findings,
-// corrective_actions, metrics and metric_values: an audit run to its report
-// with a nonconformity whose corrective action was checked effective and
-// closed, and a metric with two values.
+// corrective_actions, metrics, metric_values and action_reminders: an audit
+// run to its report with a nonconformity (linked to a measure and an ISO
+// requirement) whose corrective action was checked effective and closed, a
+// second action long overdue whose owners were reminded (one dismissed),
+// and a measure-linked metric with two values, archived.
 func fillChecks(t testing.TB, ctx context.Context, f *fixture) {
 	t.Helper()
 	must := func(err error) {
@@ -33,8 +36,10 @@ func fillChecks(t testing.TB, ctx context.Context, f *fixture) {
 	must(err)
 	_, err = ck.SetAuditStatus(ctx, auditor, a.ID, hikeshi.AuditInProgress, "")
 	must(err)
+	ms, err := f.svc.Frameworks.CreateMeasure(ctx, sys, service.MeasureInput{Name: "脆弱性管理", Status: hikeshi.StatusPartial})
+	must(err)
 	fd, err := ck.CreateFinding(ctx, auditor, a.ID, service.FindingInput{Type: hikeshi.FindingMinor, Description: "記録なし \"quoted\"",
-		Requirement: "A.8.8", DepartmentID: f.depts[1].ID})
+		Requirement: "A.8.8 パッチ", FrameworkKey: hikeshi.ISO27001Key, RequirementRef: "A.8.8", MeasureID: ms.ID, DepartmentID: f.depts[1].ID})
 	must(err)
 	_, err = ck.SetAuditStatus(ctx, auditor, a.ID, hikeshi.AuditReported, "要約")
 	must(err)
@@ -49,11 +54,27 @@ func fillChecks(t testing.TB, ctx context.Context, f *fixture) {
 	must(err)
 	_, err = ck.SetActionStatus(ctx, sys, act.ID, hikeshi.ActionClosed)
 	must(err)
-	m, err := ck.CreateMetric(ctx, sys, service.MetricInput{Name: "適用率", MeasureRef: "A.8.8", Unit: "%", Target: "95.5",
+	late, err := ck.CreateAction(ctx, sys, service.ActionInput{SourceKind: hikeshi.SourceFinding, SourceID: fd.ID, Title: "追加の是正",
+		Action: "処置", DepartmentID: f.depts[1].ID, OwnerID: f.users[1].ID, DueDate: "2026-01-05"})
+	must(err)
+	n, err := ck.Remind(ctx, sys, time.UTC)
+	must(err)
+	if n == 0 {
+		t.Fatal("no action reminder")
+	}
+	rs, err := ck.ActionReminders(ctx, hikeshi.ActorFor(f.users[1], "web"))
+	must(err)
+	if len(rs) != 1 || rs[0].Action.ID != late.ID {
+		t.Fatalf("reminders of the owner: %+v", rs)
+	}
+	must(ck.DismissActionReminder(ctx, hikeshi.ActorFor(f.users[1], "web"), rs[0].Reminder.ID))
+	m, err := ck.CreateMetric(ctx, sys, service.MetricInput{Name: "適用率", MeasureRef: "A.8.8", MeasureID: ms.ID, Unit: "%", Target: "95.5",
 		Comparison: hikeshi.AtLeast, Frequency: hikeshi.Quarterly, DepartmentID: f.depts[1].ID})
 	must(err)
 	for _, v := range []string{"96.25", "-1e-3"} {
 		_, err = ck.RecordValue(ctx, sys, m.ID, service.ValueInput{Period: "2026-06-30", Value: v, Note: "測定"})
 		must(err)
 	}
+	_, err = ck.SetMetricArchived(ctx, sys, m.ID, true)
+	must(err)
 }

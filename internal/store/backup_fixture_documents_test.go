@@ -37,6 +37,12 @@ func fillDocuments(t testing.TB, ctx context.Context, f *fixture) {
 	}
 	_, err = f.svc.Documents.SaveDraft(ctx, admin, d.ID, service.DraftInput{Body: "# 草案\n"})
 	must(err)
+	// An archived document (decision 0027): the flag survives the backup.
+	old, err := f.svc.Documents.Create(ctx, admin, service.DocumentInput{Kind: hikeshi.DocProcedure, Title: "旧手順書",
+		DepartmentID: f.depts[0].ID, Body: "廃止"})
+	must(err)
+	_, err = f.svc.Documents.SetArchived(ctx, admin, old.ID, true)
+	must(err)
 	_, err = f.svc.Documents.SaveScope(ctx, manager, service.ScopeInput{Statement: "本社の**情報システム**",
 		DepartmentIDs: []string{f.depts[0].ID}, Exclusions: []hikeshi.ScopeExclusion{{What: "海外子会社", Why: "別のISMS \"quoted\""}}})
 	must(err)

@@ -30,6 +30,10 @@ func fillFrameworks(t testing.TB, ctx context.Context, f *fixture) {
 	must(err)
 	_, err = f.svc.Frameworks.Import(ctx, sys, "own-standard", "社内基準", cat)
 	must(err)
+	_, err = f.svc.Frameworks.Import(ctx, sys, "old-standard", "旧基準", cat)
+	must(err)
+	_, err = f.svc.Frameworks.SetFrameworkArchived(ctx, sys, "old-standard", true)
+	must(err)
 	m, err := f.svc.Frameworks.CreateMeasure(ctx, sys, service.MeasureInput{Name: "多要素認証 <MFA>", Description: "全社員に \"必須\"\n段階導入",
 		DepartmentID: f.depts[0].ID, Status: hikeshi.StatusPartial,
 		Requirements: []hikeshi.RequirementRef{{FrameworkKey: hikeshi.ISO27001Key, Ref: "A.8.5"}, {FrameworkKey: "own-standard", Ref: "OWN-1.1"}}})
@@ -38,7 +42,9 @@ func fillFrameworks(t testing.TB, ctx context.Context, f *fixture) {
 		DepartmentID: m.DepartmentID, Status: hikeshi.StatusImplemented,
 		Requirements: append(m.Requirements, hikeshi.RequirementRef{FrameworkKey: hikeshi.ISO27001Key, Ref: "9.1"})})
 	must(err)
-	_, err = f.svc.Frameworks.CreateMeasure(ctx, sys, service.MeasureInput{Name: "no owner", Status: hikeshi.StatusPlanned})
+	spare, err := f.svc.Frameworks.CreateMeasure(ctx, sys, service.MeasureInput{Name: "no owner", Status: hikeshi.StatusPlanned})
+	must(err)
+	_, err = f.svc.Frameworks.SetMeasureArchived(ctx, sys, spare.ID, true) // decision 0027: the flag survives the backup
 	must(err)
 	_, err = f.svc.Frameworks.SetSoA(ctx, sys, "A.8.5", service.SoAInput{Applicable: true, Justification: "リスク対応 R-1", Status: hikeshi.StatusImplemented})
 	must(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"strings"
+	"time"
 
 	"github.com/hikeshi/hikeshi"
 )
@@ -95,6 +96,16 @@ func (q queries) FindInternalAudits(ctx context.Context, programmeID string, p h
 	return collect(rows, scanInternalAudit)
 }
 
+// DeleteAuditProgramme removes a programme.
+func (t *tx) DeleteAuditProgramme(ctx context.Context, id string) error {
+	return t.execOne(ctx, "DELETE FROM audit_programmes WHERE id = ?", id)
+}
+
+// DeleteInternalAudit removes an internal audit.
+func (t *tx) DeleteInternalAudit(ctx context.Context, id string) error {
+	return t.execOne(ctx, "DELETE FROM internal_audits WHERE id = ?", id)
+}
+
 func (t *tx) internalAuditArgs(a hikeshi.InternalAudit) []any {
 	return []any{a.Title, a.Scope, strings.Join(a.DepartmentIDs, " "), a.Criteria, a.PlannedStart, a.PlannedEnd,
 		strings.Join(a.AuditorIDs, " "), string(a.Status), a.Report}
@@ -115,13 +126,14 @@ func (t *tx) UpdateInternalAudit(ctx context.Context, a hikeshi.InternalAudit) e
 		auditor_ids = ?, status = ?, report = ?, updated_at = ? WHERE id = ?`, args...)
 }
 
-const findingCols = "id, audit_id, type, description, requirement, department_id, created_by, created_at, updated_at"
+const findingCols = "id, audit_id, type, description, requirement, framework_key, requirement_ref, measure_id, department_id, created_by, created_at, updated_at"
 
 func scanFinding(s checkScanner) (hikeshi.Finding, error) {
 	var f hikeshi.Finding
-	var by sql.NullString
-	err := s.Scan(&f.ID, &f.AuditID, &f.Type, &f.Description, &f.Requirement, &f.DepartmentID, &by, timeCol{&f.CreatedAt}, timeCol{&f.UpdatedAt})
-	f.CreatedBy = by.String
+	var by, measure sql.NullString
+	err := s.Scan(&f.ID, &f.AuditID, &f.Type, &f.Description, &f.Requirement, &f.RequirementRef.FrameworkKey, &f.RequirementRef.Ref, &measure,
+		&f.DepartmentID, &by, timeCol{&f.CreatedAt}, timeCol{&f.UpdatedAt})
+	f.CreatedBy, f.MeasureID = by.String, measure.String
 	return f, err
 }
 
@@ -147,15 +159,23 @@ func (q queries) FindFindings(ctx context.Context, auditID string, p hikeshi.Pag
 
 // CreateFinding inserts a finding.
 func (t *tx) CreateFinding(ctx context.Context, f hikeshi.Finding) error {
-	_, err := t.exec(ctx, "INSERT INTO findings ("+findingCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		f.ID, f.AuditID, string(f.Type), f.Description, f.Requirement, f.DepartmentID, nullString(f.CreatedBy), t.d.t(f.CreatedAt), t.d.t(f.UpdatedAt))
+	_, err := t.exec(ctx, "INSERT INTO findings ("+findingCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		f.ID, f.AuditID, string(f.Type), f.Description, f.Requirement, f.RequirementRef.FrameworkKey, f.RequirementRef.Ref, nullString(f.MeasureID),
+		f.DepartmentID, nullString(f.CreatedBy), t.d.t(f.CreatedAt), t.d.t(f.UpdatedAt))
 	return err
 }
 
 // UpdateFinding writes a finding's mutable fields.
 func (t *tx) UpdateFinding(ctx context.Context, f hikeshi.Finding) error {
-	return t.execOne(ctx, "UPDATE findings SET type = ?, description = ?, requirement = ?, department_id = ?, updated_at = ? WHERE id = ?",
-		string(f.Type), f.Description, f.Requirement, f.DepartmentID, t.d.t(f.UpdatedAt), f.ID)
+	return t.execOne(ctx, `UPDATE findings SET type = ?, description = ?, requirement = ?, framework_key = ?, requirement_ref = ?, measure_id = ?,
+		department_id = ?, updated_at = ? WHERE id = ?`,
+		string(f.Type), f.Description, f.Requirement, f.RequirementRef.FrameworkKey, f.RequirementRef.Ref, nullString(f.MeasureID), f.DepartmentID,
+		t.d.t(f.UpdatedAt), f.ID)
+}
+
+// DeleteFinding removes a finding.
+func (t *tx) DeleteFinding(ctx context.Context, id string) error {
+	return t.execOne(ctx, "DELETE FROM findings WHERE id = ?", id)
 }
 
 const actionCols = "id, source_kind, source_id, title, root_cause, action, department_id, owner_id, due_date, status, " +
@@ -190,6 +210,22 @@ func (q queries) FindCorrectiveActions(ctx context.Context, kind hikeshi.ActionS
 	return collect(rows, scanAction)
 }
 
+// FindActions lists corrective actions newest first; with OverdueOn, only
+// those not yet implemented (open, in progress, reworked) due before it.
+func (q queries) FindActions(ctx context.Context, f hikeshi.ActionFilter) ([]hikeshi.CorrectiveAction, error) {
+	query, args := "SELECT "+actionCols+" FROM corrective_actions WHERE 1 = 1", []any{}
+	if f.OverdueOn != "" {
+		query += " AND status IN ('open', 'in_progress', 'ineffective') AND due_date < ?"
+		args = append(args, f.OverdueOn)
+	}
+	query, args = checkPageDesc(query, args, f.Page)
+	rows, err := q.query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, scanAction)
+}
+
 func (t *tx) actionArgs(a hikeshi.CorrectiveAction) []any {
 	return []any{a.Title, a.RootCause, a.Action, a.DepartmentID, nullString(a.OwnerID), a.DueDate, string(a.Status),
 		nullString(a.CheckedBy), t.d.t(a.CheckedAt), string(a.CheckResult), a.CheckNote}
@@ -210,14 +246,14 @@ func (t *tx) UpdateCorrectiveAction(ctx context.Context, a hikeshi.CorrectiveAct
 		status = ?, checked_by = ?, checked_at = ?, check_result = ?, check_note = ?, updated_at = ?, closed_at = ? WHERE id = ?`, args...)
 }
 
-const metricCols = "id, name, measure_ref, unit, target, comparison, frequency, department_id, created_by, created_at, updated_at"
+const metricCols = "id, name, measure_ref, measure_id, unit, target, comparison, frequency, department_id, created_by, created_at, updated_at, archived_at"
 
 func scanMetric(s checkScanner) (hikeshi.Metric, error) {
 	var m hikeshi.Metric
-	var by sql.NullString
-	err := s.Scan(&m.ID, &m.Name, &m.MeasureRef, &m.Unit, &m.Target, &m.Comparison, &m.Frequency, &m.DepartmentID, &by,
-		timeCol{&m.CreatedAt}, timeCol{&m.UpdatedAt})
-	m.CreatedBy = by.String
+	var by, measure sql.NullString
+	err := s.Scan(&m.ID, &m.Name, &m.MeasureRef, &measure, &m.Unit, &m.Target, &m.Comparison, &m.Frequency, &m.DepartmentID, &by,
+		timeCol{&m.CreatedAt}, timeCol{&m.UpdatedAt}, timeCol{&m.ArchivedAt})
+	m.CreatedBy, m.MeasureID = by.String, measure.String
 	return m, err
 }
 
@@ -239,17 +275,22 @@ func (q queries) FindMetrics(ctx context.Context, p hikeshi.Page) ([]hikeshi.Met
 
 // CreateMetric inserts a metric.
 func (t *tx) CreateMetric(ctx context.Context, m hikeshi.Metric) error {
-	_, err := t.exec(ctx, "INSERT INTO metrics ("+metricCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		m.ID, m.Name, m.MeasureRef, m.Unit, m.Target, string(m.Comparison), string(m.Frequency), m.DepartmentID, nullString(m.CreatedBy),
-		t.d.t(m.CreatedAt), t.d.t(m.UpdatedAt))
+	_, err := t.exec(ctx, "INSERT INTO metrics ("+metricCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		m.ID, m.Name, m.MeasureRef, nullString(m.MeasureID), m.Unit, m.Target, string(m.Comparison), string(m.Frequency), m.DepartmentID,
+		nullString(m.CreatedBy), t.d.t(m.CreatedAt), t.d.t(m.UpdatedAt), t.d.t(m.ArchivedAt))
 	return err
 }
 
-// UpdateMetric writes a metric's mutable fields.
+// UpdateMetric writes a metric's mutable fields, its archiving included.
 func (t *tx) UpdateMetric(ctx context.Context, m hikeshi.Metric) error {
-	return t.execOne(ctx, `UPDATE metrics SET name = ?, measure_ref = ?, unit = ?, target = ?, comparison = ?, frequency = ?, department_id = ?,
-		updated_at = ? WHERE id = ?`, m.Name, m.MeasureRef, m.Unit, m.Target, string(m.Comparison), string(m.Frequency), m.DepartmentID,
-		t.d.t(m.UpdatedAt), m.ID)
+	return t.execOne(ctx, `UPDATE metrics SET name = ?, measure_ref = ?, measure_id = ?, unit = ?, target = ?, comparison = ?, frequency = ?,
+		department_id = ?, updated_at = ?, archived_at = ? WHERE id = ?`, m.Name, m.MeasureRef, nullString(m.MeasureID), m.Unit, m.Target,
+		string(m.Comparison), string(m.Frequency), m.DepartmentID, t.d.t(m.UpdatedAt), t.d.t(m.ArchivedAt), m.ID)
+}
+
+// DeleteMetric removes a metric.
+func (t *tx) DeleteMetric(ctx context.Context, id string) error {
+	return t.execOne(ctx, "DELETE FROM metrics WHERE id = ?", id)
 }
 
 const metricValueCols = "id, metric_id, period, value, note, recorded_by, recorded_at"
@@ -277,4 +318,38 @@ func (t *tx) CreateMetricValue(ctx context.Context, v hikeshi.MetricValue) error
 	_, err := t.exec(ctx, "INSERT INTO metric_values ("+metricValueCols+") VALUES (?, ?, ?, ?, ?, ?, ?)",
 		v.ID, v.MetricID, v.Period, v.Value, v.Note, nullString(v.RecordedBy), t.d.t(v.RecordedAt))
 	return err
+}
+
+const actionReminderCols = "id, action_id, user_id, due_date, created_at, read_at"
+
+func scanActionReminder(s checkScanner) (hikeshi.ActionReminder, error) {
+	var n hikeshi.ActionReminder
+	err := s.Scan(&n.ID, &n.ActionID, &n.UserID, &n.DueDate, timeCol{&n.CreatedAt}, timeCol{&n.ReadAt})
+	return n, err
+}
+
+// FindActionReminders lists a user's unread action reminders newest first.
+func (q queries) FindActionReminders(ctx context.Context, userID string, limit int) ([]hikeshi.ActionReminder, error) {
+	rows, err := q.query(ctx, "SELECT "+actionReminderCols+" FROM action_reminders WHERE user_id = ? AND read_at IS NULL ORDER BY id DESC LIMIT ?",
+		userID, limit)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, scanActionReminder)
+}
+
+// CreateActionReminder inserts a reminder unless its (action, due date, user) exists.
+func (t *tx) CreateActionReminder(ctx context.Context, n hikeshi.ActionReminder) (bool, error) {
+	res, err := t.exec(ctx, "INSERT INTO action_reminders ("+actionReminderCols+") VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+		n.ID, n.ActionID, n.UserID, n.DueDate, t.d.t(n.CreatedAt), t.d.t(n.ReadAt))
+	if err != nil {
+		return false, err
+	}
+	c, err := res.RowsAffected()
+	return c == 1, err
+}
+
+// MarkActionReminderRead marks one of the user's action reminders read.
+func (t *tx) MarkActionReminderRead(ctx context.Context, id, userID string, at time.Time) error {
+	return t.execOne(ctx, "UPDATE action_reminders SET read_at = COALESCE(read_at, ?) WHERE id = ? AND user_id = ?", t.d.t(at), id, userID)
 }

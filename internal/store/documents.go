@@ -10,19 +10,25 @@ import (
 	"github.com/hikeshi/hikeshi"
 )
 
-const documentCols = "id, kind, title, department_id, created_by, created_at, updated_at"
+const documentCols = "id, kind, title, department_id, created_by, archived, created_at, updated_at"
+
+// documentSelect reads documents with their approved version's next review
+// (one at most: document_versions_approved_key).
+const documentSelect = "SELECT id, kind, title, department_id, created_by, archived, created_at, updated_at, " +
+	"(SELECT v.next_review FROM document_versions v WHERE v.document_id = documents.id AND v.status = 'approved') FROM documents"
 
 func scanDocument(s interface{ Scan(...any) error }) (hikeshi.Document, error) {
 	var d hikeshi.Document
 	var by sql.NullString
-	err := s.Scan(&d.ID, &d.Kind, &d.Title, &d.DepartmentID, &by, timeCol{&d.CreatedAt}, timeCol{&d.UpdatedAt})
-	d.CreatedBy = by.String
+	var archived int
+	err := s.Scan(&d.ID, &d.Kind, &d.Title, &d.DepartmentID, &by, &archived, timeCol{&d.CreatedAt}, timeCol{&d.UpdatedAt}, timeCol{&d.NextReview})
+	d.CreatedBy, d.Archived = by.String, archived == 1
 	return d, err
 }
 
 // FindDocumentByID returns one document.
 func (q queries) FindDocumentByID(ctx context.Context, id string) (hikeshi.Document, error) {
-	d, err := scanDocument(q.row(ctx, "SELECT "+documentCols+" FROM documents WHERE id = ?", id))
+	d, err := scanDocument(q.row(ctx, documentSelect+" WHERE id = ?", id))
 	return d, notFound(err)
 }
 
@@ -30,8 +36,21 @@ func (q queries) FindDocumentByID(ctx context.Context, id string) (hikeshi.Docum
 // primary key (or (kind, id), (department_id, id)) backwards: no count, no sort.
 func (q queries) FindDocuments(ctx context.Context, f hikeshi.DocumentFilter) ([]hikeshi.Document, error) {
 	p := f.Page.Normalize()
-	query := "SELECT " + documentCols + " FROM documents WHERE 1 = 1"
+	query := documentSelect + " WHERE 1 = 1"
 	var args []any
+	if !f.IncludeArchived {
+		query += " AND archived = 0"
+	}
+	switch f.Review {
+	case hikeshi.ReviewDue:
+		query += " AND EXISTS (SELECT 1 FROM document_versions v WHERE v.document_id = documents.id AND v.status = 'approved'" +
+			" AND v.next_review >= ? AND v.next_review <= ?)"
+		args = append(args, q.d.t(f.Today), q.d.t(f.Today.Add(hikeshi.DocumentReviewWindow)))
+	case hikeshi.ReviewOverdue:
+		query += " AND EXISTS (SELECT 1 FROM document_versions v WHERE v.document_id = documents.id AND v.status = 'approved'" +
+			" AND v.next_review < ?)"
+		args = append(args, q.d.t(f.Today))
+	}
 	if p.After != "" {
 		query += " AND id < ?"
 		args = append(args, p.After)
@@ -55,15 +74,20 @@ func (q queries) FindDocuments(ctx context.Context, f hikeshi.DocumentFilter) ([
 
 // CreateDocument inserts a document.
 func (t *tx) CreateDocument(ctx context.Context, d hikeshi.Document) error {
-	_, err := t.exec(ctx, "INSERT INTO documents ("+documentCols+") VALUES (?, ?, ?, ?, ?, ?, ?)",
-		d.ID, string(d.Kind), d.Title, d.DepartmentID, nullString(d.CreatedBy), t.d.t(d.CreatedAt), t.d.t(d.UpdatedAt))
+	_, err := t.exec(ctx, "INSERT INTO documents ("+documentCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		d.ID, string(d.Kind), d.Title, d.DepartmentID, nullString(d.CreatedBy), boolInt(d.Archived), t.d.t(d.CreatedAt), t.d.t(d.UpdatedAt))
 	return err
 }
 
-// UpdateDocument writes a document's kind, title, department and update time.
+// UpdateDocument writes a document's kind, title, department, archived flag and update time.
 func (t *tx) UpdateDocument(ctx context.Context, d hikeshi.Document) error {
-	return t.execOne(ctx, "UPDATE documents SET kind = ?, title = ?, department_id = ?, updated_at = ? WHERE id = ?",
-		string(d.Kind), d.Title, d.DepartmentID, t.d.t(d.UpdatedAt), d.ID)
+	return t.execOne(ctx, "UPDATE documents SET kind = ?, title = ?, department_id = ?, archived = ?, updated_at = ? WHERE id = ?",
+		string(d.Kind), d.Title, d.DepartmentID, boolInt(d.Archived), t.d.t(d.UpdatedAt), d.ID)
+}
+
+// DeleteDocument removes a document; its versions go with it (ON DELETE CASCADE).
+func (t *tx) DeleteDocument(ctx context.Context, id string) error {
+	return t.execOne(ctx, "DELETE FROM documents WHERE id = ?", id)
 }
 
 const versionCols = "id, document_id, number, body, note, status, author_id, editors, submitted_by, submitted_at, " +

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"github.com/hikeshi/hikeshi"
 )
@@ -10,11 +11,13 @@ import (
 // This file stores IS-3 (decision 0024): imported frameworks and their
 // requirements, the measure catalogue with its mappings, and the SoA.
 
-const frameworkCols = "key, name, version, created_at, updated_at"
+const frameworkCols = "key, name, version, archived, created_at, updated_at"
 
 func scanFramework(s interface{ Scan(...any) error }) (hikeshi.Framework, error) {
 	var f hikeshi.Framework
-	err := s.Scan(&f.Key, &f.Name, &f.Version, timeCol{&f.CreatedAt}, timeCol{&f.UpdatedAt})
+	var archived int
+	err := s.Scan(&f.Key, &f.Name, &f.Version, &archived, timeCol{&f.CreatedAt}, timeCol{&f.UpdatedAt})
+	f.Archived = archived == 1
 	return f, err
 }
 
@@ -35,10 +38,21 @@ func (q queries) FindFramework(ctx context.Context, key string) (hikeshi.Framewo
 
 // PutFramework inserts a framework or updates its name and version.
 func (t *tx) PutFramework(ctx context.Context, f hikeshi.Framework) error {
-	_, err := t.exec(ctx, "INSERT INTO frameworks ("+frameworkCols+") VALUES (?, ?, ?, ?, ?) "+
+	_, err := t.exec(ctx, "INSERT INTO frameworks ("+frameworkCols+") VALUES (?, ?, ?, ?, ?, ?) "+
 		"ON CONFLICT (key) DO UPDATE SET name = excluded.name, version = excluded.version, updated_at = excluded.updated_at",
-		f.Key, f.Name, f.Version, t.d.t(f.CreatedAt), t.d.t(f.UpdatedAt))
+		f.Key, f.Name, f.Version, boolInt(f.Archived), t.d.t(f.CreatedAt), t.d.t(f.UpdatedAt))
 	return err
+}
+
+// SetFrameworkArchived archives or restores an imported framework.
+func (t *tx) SetFrameworkArchived(ctx context.Context, key string, archived bool, at time.Time) error {
+	return t.execOne(ctx, "UPDATE frameworks SET archived = ?, updated_at = ? WHERE key = ?", boolInt(archived), t.d.t(at), key)
+}
+
+// DeleteFramework removes an imported framework; its requirements go with it
+// (ON DELETE CASCADE) in the same statement.
+func (t *tx) DeleteFramework(ctx context.Context, key string) error {
+	return t.execOne(ctx, "DELETE FROM frameworks WHERE key = ?", key)
 }
 
 const requirementCols = "framework_key, ref, parent_ref, kind, title_en, title_ja, withdrawn, sort"
@@ -75,13 +89,14 @@ func (t *tx) PutRequirement(ctx context.Context, r hikeshi.Requirement) error {
 	return err
 }
 
-const measureCols = "id, name, description, department_id, status, created_at, updated_at"
+const measureCols = "id, name, description, department_id, status, archived, created_at, updated_at"
 
 func scanMeasure(s interface{ Scan(...any) error }) (hikeshi.Measure, error) {
 	var m hikeshi.Measure
 	var dept sql.NullString
-	err := s.Scan(&m.ID, &m.Name, &m.Description, &dept, &m.Status, timeCol{&m.CreatedAt}, timeCol{&m.UpdatedAt})
-	m.DepartmentID = dept.String
+	var archived int
+	err := s.Scan(&m.ID, &m.Name, &m.Description, &dept, &m.Status, &archived, timeCol{&m.CreatedAt}, timeCol{&m.UpdatedAt})
+	m.DepartmentID, m.Archived = dept.String, archived == 1
 	return m, err
 }
 
@@ -128,6 +143,9 @@ func (q queries) FindMeasures(ctx context.Context, f hikeshi.MeasureFilter) ([]h
 		query += " AND department_id = ?"
 		args = append(args, f.DepartmentID)
 	}
+	if !f.IncludeArchived {
+		query += " AND archived = 0"
+	}
 	query += " ORDER BY id DESC LIMIT ?"
 	args = append(args, p.Limit)
 	rows, err := q.query(ctx, query, args...)
@@ -157,8 +175,8 @@ func (q queries) FindMeasuresByRequirement(ctx context.Context, key, ref string)
 
 // CreateMeasure inserts a measure and its mappings.
 func (t *tx) CreateMeasure(ctx context.Context, m hikeshi.Measure) error {
-	if _, err := t.exec(ctx, "INSERT INTO measures ("+measureCols+") VALUES (?, ?, ?, ?, ?, ?, ?)",
-		m.ID, m.Name, m.Description, nullString(m.DepartmentID), string(m.Status), t.d.t(m.CreatedAt), t.d.t(m.UpdatedAt)); err != nil {
+	if _, err := t.exec(ctx, "INSERT INTO measures ("+measureCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		m.ID, m.Name, m.Description, nullString(m.DepartmentID), string(m.Status), boolInt(m.Archived), t.d.t(m.CreatedAt), t.d.t(m.UpdatedAt)); err != nil {
 		return err
 	}
 	return t.putMappings(ctx, m)
@@ -166,14 +184,98 @@ func (t *tx) CreateMeasure(ctx context.Context, m hikeshi.Measure) error {
 
 // UpdateMeasure writes every mutable field and replaces the mappings.
 func (t *tx) UpdateMeasure(ctx context.Context, m hikeshi.Measure) error {
-	if err := t.execOne(ctx, "UPDATE measures SET name = ?, description = ?, department_id = ?, status = ?, updated_at = ? WHERE id = ?",
-		m.Name, m.Description, nullString(m.DepartmentID), string(m.Status), t.d.t(m.UpdatedAt), m.ID); err != nil {
+	if err := t.execOne(ctx, "UPDATE measures SET name = ?, description = ?, department_id = ?, status = ?, archived = ?, updated_at = ? WHERE id = ?",
+		m.Name, m.Description, nullString(m.DepartmentID), string(m.Status), boolInt(m.Archived), t.d.t(m.UpdatedAt), m.ID); err != nil {
 		return err
 	}
 	if _, err := t.exec(ctx, "DELETE FROM measure_requirements WHERE measure_id = ?", m.ID); err != nil {
 		return err
 	}
 	return t.putMappings(ctx, m)
+}
+
+// DeleteMeasure removes a measure; its mappings go with it (ON DELETE CASCADE).
+func (t *tx) DeleteMeasure(ctx context.Context, id string) error {
+	return t.execOne(ctx, "DELETE FROM measures WHERE id = ?", id)
+}
+
+// FindMeasuresByFramework lists up to limit measures, by name, mapped onto
+// any requirement of a framework.
+func (q queries) FindMeasuresByFramework(ctx context.Context, key string, limit int) ([]hikeshi.Measure, error) {
+	rows, err := q.query(ctx, "SELECT "+measureCols+" FROM measures WHERE id IN "+
+		"(SELECT measure_id FROM measure_requirements WHERE framework_key = ?) ORDER BY name, id LIMIT ?", key, limit)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, scanMeasure)
+}
+
+// FindFindingsByFramework lists up to limit findings (descriptions cut at 80
+// characters) whose framework_key names the framework.
+func (q queries) FindFindingsByFramework(ctx context.Context, key string, limit int) ([]string, error) {
+	rows, err := q.query(ctx, "SELECT description FROM findings WHERE framework_key = ? ORDER BY id LIMIT ?", key, limit)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, func(s interface{ Scan(...any) error }) (string, error) {
+		var d string
+		err := s.Scan(&d)
+		return cutName(d), err
+	})
+}
+
+// cutName shortens a text that names a record to 80 characters.
+func cutName(s string) string {
+	if r := []rune(s); len(r) > 80 {
+		return string(r[:80]) + "…"
+	}
+	return s
+}
+
+// measureRefColumns are the tables of the checks area whose measure_id may
+// name a measure (migration 0019), with the column that names their rows.
+var measureRefColumns = []struct{ kind, table, name string }{
+	{hikeshi.MeasureRefMetric, "metrics", "name"},
+	{hikeshi.MeasureRefFinding, "findings", "description"},
+}
+
+// FindMeasureReferences lists up to limit records of each kind that refer to
+// a measure: its mappings ("framework ref"), the decided SoA entries of the
+// Annex A controls it is mapped onto (control ref), and the metrics (name)
+// and findings (description, cut at 80 characters) whose measure_id names it.
+func (q queries) FindMeasureReferences(ctx context.Context, id string, limit int) ([]hikeshi.MeasureReference, error) {
+	var out []hikeshi.MeasureReference
+	scanRef := func(kind string) func(interface{ Scan(...any) error }) (hikeshi.MeasureReference, error) {
+		return func(s interface{ Scan(...any) error }) (hikeshi.MeasureReference, error) {
+			var name string
+			err := s.Scan(&name)
+			return hikeshi.MeasureReference{Kind: kind, Name: cutName(name)}, err
+		}
+	}
+	add := func(kind, query string, args ...any) error {
+		rows, err := q.query(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		refs, err := collect(rows, scanRef(kind))
+		out = append(out, refs...)
+		return err
+	}
+	if err := add(hikeshi.MeasureRefRequirement, "SELECT framework_key || ' ' || ref FROM measure_requirements WHERE measure_id = ? "+
+		"ORDER BY framework_key, ref LIMIT ?", id, limit); err != nil {
+		return nil, err
+	}
+	if err := add(hikeshi.MeasureRefSoA, "SELECT control_ref FROM soa_entries WHERE control_ref IN "+
+		"(SELECT ref FROM measure_requirements WHERE measure_id = ? AND framework_key = ?) ORDER BY control_ref LIMIT ?",
+		id, hikeshi.ISO27001Key, limit); err != nil {
+		return nil, err
+	}
+	for _, c := range measureRefColumns {
+		if err := add(c.kind, "SELECT "+c.name+" FROM "+c.table+" WHERE measure_id = ? ORDER BY id LIMIT ?", id, limit); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 func (t *tx) putMappings(ctx context.Context, m hikeshi.Measure) error {

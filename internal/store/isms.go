@@ -30,7 +30,8 @@ func (q queries) ISMSOverview(ctx context.Context, now time.Time) (hikeshi.ISMSO
 			COALESCE(SUM(CASE WHEN status = 'draft' THEN 1 ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN status = 'approved' AND next_review >= ? AND next_review < ? THEN 1 ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN status = 'approved' AND next_review < ? THEN 1 ELSE 0 END), 0)
-			FROM document_versions WHERE status IN ('draft', 'in_review', 'approved')`,
+			FROM document_versions v WHERE status IN ('draft', 'in_review', 'approved')
+			AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.id = v.document_id AND d.archived = 1)`,
 			[]any{q.d.t(now), q.d.t(horizon), q.d.t(now)},
 			[]*int{&o.DocumentsApproved, &o.DocumentsInReview, &o.DocumentsDraft, &o.DocumentReviewsDue, &o.DocumentReviewsOverdue}},
 		{"risks", `SELECT COUNT(*),
@@ -45,7 +46,7 @@ func (q queries) ISMSOverview(ctx context.Context, now time.Time) (hikeshi.ISMSO
 		{"measures", `SELECT COALESCE(SUM(CASE WHEN status = 'planned' THEN 1 ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN status = 'partial' THEN 1 ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN status = 'implemented' THEN 1 ELSE 0 END), 0)
-			FROM measures`, nil,
+			FROM measures WHERE archived = 0`, nil,
 			[]*int{&o.MeasuresPlanned, &o.MeasuresPartial, &o.MeasuresImplemented}},
 		{"soa", `SELECT COUNT(*), COALESCE(SUM(applicable), 0),
 			COALESCE(SUM(CASE WHEN applicable = 1 AND status = 'implemented' THEN 1 ELSE 0 END), 0)
@@ -68,6 +69,8 @@ func (q queries) ISMSOverview(ctx context.Context, now time.Time) (hikeshi.ISMSO
 			COALESCE(SUM(CASE WHEN status = 'closed' THEN 1 ELSE 0 END), 0)
 			FROM corrective_actions`, []any{today},
 			[]*int{&o.ActionsOpen, &o.ActionsOverdue, &o.ActionsAwaitingCheck, &o.ActionsIneffective, &o.ActionsClosed}},
+		{"management reviews", `SELECT COALESCE(SUM(CASE WHEN status = 'planned' THEN 1 ELSE 0 END), 0) FROM management_reviews`, nil,
+			[]*int{&o.ManagementReviewsPlanned}},
 		{"lessons", `SELECT COALESCE(SUM(CASE WHEN status = 'proposed' THEN 1 ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN status = 'accepted' AND COALESCE(improvement_action_id, '') = '' THEN 1 ELSE 0 END), 0)
 			FROM lessons`, nil,
@@ -91,6 +94,18 @@ func (q queries) ISMSOverview(ctx context.Context, now time.Time) (hikeshi.ISMSO
 	}
 	o.ScopeDefined = statement != ""
 
+	var lastHeld sql.NullString
+	if err := q.row(ctx, "SELECT MAX(meeting_date) FROM management_reviews WHERE status <> 'planned'").Scan(&lastHeld); err != nil {
+		return o, fmt.Errorf("isms overview: management reviews: %w", err)
+	}
+	if lastHeld.Valid {
+		t, err := time.Parse(hikeshi.DateLayout, lastHeld.String)
+		if err != nil {
+			return o, fmt.Errorf("isms overview: management review date %q: %w", lastHeld.String, err)
+		}
+		o.LastManagementReview = t
+	}
+
 	if err := q.metricsMet(ctx, &o); err != nil {
 		return o, err
 	}
@@ -107,7 +122,8 @@ func (q queries) ISMSOverview(ctx context.Context, now time.Time) (hikeshi.ISMSO
 func (q queries) metricsMet(ctx context.Context, o *hikeshi.ISMSOverview) error {
 	rows, err := q.query(ctx, `SELECT m.target, m.comparison, COALESCE(v.value, '')
 		FROM metrics m LEFT JOIN metric_values v
-		ON v.id = (SELECT MAX(x.id) FROM metric_values x WHERE x.metric_id = m.id)`)
+		ON v.id = (SELECT MAX(x.id) FROM metric_values x WHERE x.metric_id = m.id)
+		WHERE m.archived_at IS NULL`)
 	if err != nil {
 		return fmt.Errorf("isms overview: metrics: %w", err)
 	}
@@ -140,7 +156,7 @@ func (q queries) dueItems(ctx context.Context, now, horizon time.Time, today, un
 		query string
 	}{
 		{hikeshi.DueDocumentReview, `SELECT d.id, d.title, v.next_review FROM document_versions v JOIN documents d ON d.id = v.document_id
-			WHERE v.status = 'approved' AND v.next_review < ? ORDER BY v.next_review, d.id LIMIT ?`},
+			WHERE v.status = 'approved' AND d.archived = 0 AND v.next_review < ? ORDER BY v.next_review, d.id LIMIT ?`},
 		{hikeshi.DueRiskReview, `SELECT id, title, next_review_at FROM risks WHERE next_review_at < ? ORDER BY next_review_at, id LIMIT ?`},
 		{hikeshi.DueRiskTreatment, `SELECT id, title, treatment_due_at FROM risks WHERE treatment_done_at IS NULL AND treatment_due_at < ?
 			ORDER BY treatment_due_at, id LIMIT ?`},
@@ -172,6 +188,9 @@ func (q queries) dueItems(ctx context.Context, now, horizon time.Time, today, un
 			AND (CASE WHEN status = 'planned' THEN planned_start ELSE planned_end END) <= ? ORDER BY due, id LIMIT ?`},
 		{hikeshi.DueAction, `SELECT id, title, due_date FROM corrective_actions WHERE status <> 'closed' AND due_date <= ?
 			ORDER BY due_date, id LIMIT ?`},
+		// A planned management review falls due on its meeting day.
+		{hikeshi.DueManagementReview, `SELECT id, title, meeting_date FROM management_reviews WHERE status = 'planned' AND meeting_date <= ?
+			ORDER BY meeting_date, id LIMIT ?`},
 	}
 	for _, d := range dated {
 		rows, err := q.query(ctx, d.query, until, limit)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/hikeshi/hikeshi"
 	"github.com/hikeshi/hikeshi/internal/service"
@@ -16,15 +17,22 @@ import (
 func (h *Handler) registerChecks(handle handleFunc) {
 	handle("GET /isms/audits", signedIn, h.auditsList)
 	handle("POST /isms/audits/programmes", signedIn, h.auditsProgrammeCreate)
+	handle("GET /isms/audit-programmes/{id}", signedIn, h.programmesShow)
+	handle("POST /isms/audit-programmes/{id}", signedIn, h.programmesUpdate)
+	handle("POST /isms/audit-programmes/{id}/delete", signedIn, h.programmesDelete)
 	handle("POST /isms/audits", signedIn, h.auditsCreate)
 	handle("GET /isms/audits/{id}", signedIn, h.auditsShow)
 	handle("POST /isms/audits/{id}", signedIn, h.auditsUpdate)
 	handle("POST /isms/audits/{id}/status", signedIn, h.auditsStatus)
+	handle("POST /isms/audits/{id}/delete", signedIn, h.auditsDelete)
 	handle("POST /isms/audits/{id}/findings", signedIn, h.auditsFindingCreate)
 	handle("GET /isms/findings", signedIn, h.findingsList)
 	handle("GET /isms/findings/{id}", signedIn, h.findingsShow)
+	handle("POST /isms/findings/{id}", signedIn, h.findingsUpdate)
+	handle("POST /isms/findings/{id}/delete", signedIn, h.findingsDelete)
 	handle("POST /isms/findings/{id}/actions", signedIn, h.findingsActionCreate)
 	handle("GET /isms/actions", signedIn, h.actionsList)
+	handle("POST /isms/action-reminders/{id}/dismiss", signedIn, h.actionRemindersDismiss)
 	handle("GET /isms/actions/{id}", signedIn, h.actionsShow)
 	handle("POST /isms/actions/{id}", signedIn, h.actionsUpdate)
 	handle("POST /isms/actions/{id}/status", signedIn, h.actionsStatus)
@@ -32,7 +40,11 @@ func (h *Handler) registerChecks(handle handleFunc) {
 	handle("GET /isms/metrics", signedIn, h.metricsList)
 	handle("POST /isms/metrics", signedIn, h.metricsCreate)
 	handle("GET /isms/metrics/{id}", signedIn, h.metricsShow)
+	handle("POST /isms/metrics/{id}", signedIn, h.metricsUpdate)
 	handle("POST /isms/metrics/{id}/values", signedIn, h.metricsRecord)
+	handle("POST /isms/metrics/{id}/archive", signedIn, h.metricsArchive)
+	handle("POST /isms/metrics/{id}/restore", signedIn, h.metricsRestore)
+	handle("POST /isms/metrics/{id}/delete", signedIn, h.metricsDelete)
 }
 
 const checksPageSize = 50
@@ -63,11 +75,27 @@ func (p *page) CheckFrequency(f hikeshi.Frequency) string {
 type checkChoices struct {
 	Departments []hikeshi.Department
 	People      []hikeshi.User
+	Measures    []hikeshi.Measure       // the measures in use, for links
+	Frameworks  []service.FrameworkInfo // for requirement links
 	deptNames   map[string]string
 	userNames   map[string]string
 }
 
 func (c checkChoices) DeptName(id string) string { return c.deptNames[id] }
+
+// keepMeasure adds the measure a record links to when the choices leave it
+// out (it was archived since), so that saving the form keeps the link.
+func (c *checkChoices) keepMeasure(m *hikeshi.Measure) {
+	if m == nil {
+		return
+	}
+	for _, x := range c.Measures {
+		if x.ID == m.ID {
+			return
+		}
+	}
+	c.Measures = append(c.Measures, *m)
+}
 func (c checkChoices) UserName(id string) string { return c.userNames[id] }
 
 func (h *Handler) checkChoices(r *http.Request) (checkChoices, error) {
@@ -88,6 +116,12 @@ func (h *Handler) checkChoices(r *http.Request) (checkChoices, error) {
 			}
 		}
 	} else if !errors.Is(err, hikeshi.ErrForbidden) {
+		return checkChoices{}, err
+	}
+	if c.Measures, err = h.svc.Frameworks.Measures(r.Context(), a, hikeshi.MeasureFilter{Page: hikeshi.Page{Limit: hikeshi.MaxPageLimit}}); err != nil {
+		return checkChoices{}, err
+	}
+	if c.Frameworks, err = h.svc.Frameworks.Frameworks(r.Context(), a); err != nil {
 		return checkChoices{}, err
 	}
 	return c, nil
@@ -119,11 +153,59 @@ func (h *Handler) checkErrors(r *http.Request, err error, c checkChoices, audito
 			}
 			continue
 		}
+		if f.Code == "referenced" {
+			// The names follow the service's words after the first colon.
+			names := strings.TrimSpace(f.Message[strings.Index(f.Message, ":")+1:])
+			msgs[f.Field] = p.T("checks.referenced."+f.Field, names)
+			continue
+		}
 		if h.tr.Has(p.Lang, key) {
 			msgs[f.Field] = p.T(key)
 		}
 	}
 	return msgs, true
+}
+
+// checkRefused localises a refused change for the page shown again: the
+// messages by field and the alert (a refusal of the whole change, such as a
+// status move or a deletion, is the alert itself).
+func (h *Handler) checkRefused(r *http.Request, err error) (map[string]string, string, bool) {
+	p := &page{}
+	h.fill(r, p)
+	var me *hikeshi.ActionMoveError
+	if errors.As(err, &me) {
+		return map[string]string{}, p.T("checks.refused." + me.Code), true
+	}
+	msgs, ok := h.checkErrors(r, err, checkChoices{}, nil, nil)
+	if !ok {
+		return nil, "", false
+	}
+	alert := p.T("checks.fix_errors")
+	for _, f := range []string{"status", "programme", "audit", "finding", "metric"} {
+		if m := msgs[f]; m != "" {
+			alert = m
+		}
+	}
+	return msgs, alert, true
+}
+
+// checkPost is the shape of the area's one-button changes (status moves,
+// checks, archiving, deletions): parse the form, do the change, and go to
+// next; a refusal shows the page again through again with the messages.
+func (h *Handler) checkPost(w http.ResponseWriter, r *http.Request, do func() (next string, err error),
+	again func(status int, msgs map[string]string, alert string) error) error {
+	if err := parseForm(w, r, smallForm); err != nil {
+		return err
+	}
+	next, err := do()
+	if err != nil {
+		msgs, alert, ok := h.checkRefused(r, err)
+		if !ok {
+			return err
+		}
+		return again(statusOf(err), msgs, alert)
+	}
+	return redirect(w, r, next)
 }
 
 // ---- audits ----
@@ -262,7 +344,21 @@ func (h *Handler) auditsCreate(w http.ResponseWriter, r *http.Request) error {
 	return redirect(w, r, "/isms/audits/"+url.PathEscape(au.ID)+"?n=audit_created")
 }
 
-type findingForm struct{ Type, Description, Requirement, DepartmentID string }
+type findingForm struct {
+	Type, Description, Requirement, DepartmentID, FrameworkKey, RequirementRef, MeasureID string
+}
+
+// readFindingForm reads a finding's form fields.
+func readFindingForm(r *http.Request) findingForm {
+	return findingForm{Type: trimmed(r, "type"), Description: formValue(r, "description"), Requirement: formValue(r, "requirement"),
+		DepartmentID: trimmed(r, "department_id"), FrameworkKey: trimmed(r, "framework_key"), RequirementRef: trimmed(r, "requirement_ref"),
+		MeasureID: trimmed(r, "measure_id")}
+}
+
+func (f findingForm) input() service.FindingInput {
+	return service.FindingInput{Type: hikeshi.FindingType(f.Type), Description: f.Description, Requirement: f.Requirement,
+		DepartmentID: f.DepartmentID, FrameworkKey: f.FrameworkKey, RequirementRef: f.RequirementRef, MeasureID: f.MeasureID}
+}
 
 type auditShowView struct {
 	page
@@ -337,28 +433,21 @@ func (h *Handler) auditsUpdate(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) auditsStatus(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r, smallForm); err != nil {
-		return err
-	}
-	id, report := r.PathValue("id"), formValue(r, "report")
-	_, err := h.svc.Checks.SetAuditStatus(r.Context(), h.stateOf(r).actor(), id, hikeshi.AuditStatus(formValue(r, "status")), report)
-	if err != nil {
-		c, cerr := h.checkChoices(r)
-		if cerr != nil {
-			return cerr
-		}
-		msgs, ok := h.checkErrors(r, err, c, nil, nil)
-		if !ok {
-			return err
-		}
-		return h.renderAudit(w, r, statusOf(err), func(v *auditShowView) {
-			v.Report, v.Errors, v.Alert = report, msgs, v.T("checks.fix_errors")
-			if m := msgs["status"]; m != "" {
-				v.Alert = m
-			}
-		})
-	}
-	return redirect(w, r, "/isms/audits/"+url.PathEscape(id)+"?n=saved")
+	id := r.PathValue("id")
+	return h.checkPost(w, r, func() (string, error) {
+		_, err := h.svc.Checks.SetAuditStatus(r.Context(), h.stateOf(r).actor(), id, hikeshi.AuditStatus(formValue(r, "status")), formValue(r, "report"))
+		return "/isms/audits/" + url.PathEscape(id) + "?n=saved", err
+	}, func(status int, msgs map[string]string, alert string) error {
+		return h.renderAudit(w, r, status, func(v *auditShowView) { v.Report, v.Errors, v.Alert = formValue(r, "report"), msgs, alert })
+	})
+}
+
+func (h *Handler) auditsDelete(w http.ResponseWriter, r *http.Request) error {
+	return h.checkPost(w, r, func() (string, error) {
+		return "/isms/audits?n=audit_deleted", h.svc.Checks.DeleteAudit(r.Context(), h.stateOf(r).actor(), r.PathValue("id"))
+	}, func(status int, msgs map[string]string, alert string) error {
+		return h.renderAudit(w, r, status, func(v *auditShowView) { v.Errors, v.Alert = msgs, alert })
+	})
 }
 
 func (h *Handler) auditsFindingCreate(w http.ResponseWriter, r *http.Request) error {
@@ -366,10 +455,8 @@ func (h *Handler) auditsFindingCreate(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	id := r.PathValue("id")
-	in := findingForm{Type: trimmed(r, "type"), Description: formValue(r, "description"), Requirement: formValue(r, "requirement"),
-		DepartmentID: trimmed(r, "department_id")}
-	f, err := h.svc.Checks.CreateFinding(r.Context(), h.stateOf(r).actor(), id, service.FindingInput{Type: hikeshi.FindingType(in.Type),
-		Description: in.Description, Requirement: in.Requirement, DepartmentID: in.DepartmentID})
+	in := readFindingForm(r)
+	f, err := h.svc.Checks.CreateFinding(r.Context(), h.stateOf(r).actor(), id, in.input())
 	if err != nil {
 		c, cerr := h.checkChoices(r)
 		if cerr != nil {
@@ -429,6 +516,8 @@ type findingShowView struct {
 	checkChoices
 	V     service.FindingView
 	AForm actionForm
+	FForm findingForm // the finding as typed in its edit form
+	Types []hikeshi.FindingType
 	Now   string // today in the viewer's zone
 }
 
@@ -441,7 +530,11 @@ func (h *Handler) renderFinding(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		return err
 	}
-	v := &findingShowView{checkChoices: c, V: fv, AForm: actionForm{DepartmentID: fv.Finding.DepartmentID}}
+	f := fv.Finding
+	c.keepMeasure(fv.Measure)
+	v := &findingShowView{checkChoices: c, V: fv, AForm: actionForm{DepartmentID: f.DepartmentID}, Types: hikeshi.FindingTypes,
+		FForm: findingForm{Type: string(f.Type), Description: f.Description, Requirement: f.Requirement, DepartmentID: f.DepartmentID,
+			FrameworkKey: f.RequirementRef.FrameworkKey, RequirementRef: f.RequirementRef.Ref, MeasureID: f.MeasureID}}
 	v.Active = "isms"
 	h.fill(r, &v.page)
 	if n := r.URL.Query().Get("n"); n != "" && h.tr.Has(v.Lang, "checks.notice."+n) {
@@ -490,33 +583,64 @@ func (h *Handler) findingsActionCreate(w http.ResponseWriter, r *http.Request) e
 
 type actionsListView struct {
 	page
-	Actions []service.ActionView
-	Next    string
-	Today   string
-	now     func(hikeshi.CorrectiveAction) bool
+	Actions   []service.ActionView
+	Reminders []service.ActionReminderEntry // the viewer's overdue actions
+	Overdue   bool                          // only overdue actions are listed
+	Next      string
+	Today     string
+	now       func(hikeshi.CorrectiveAction) bool
 }
 
-// Overdue reports whether the action is overdue today in the viewer's zone.
-func (v *actionsListView) Overdue(a hikeshi.CorrectiveAction) bool { return v.now(a) }
+// IsOverdue reports whether the action is overdue today in the viewer's zone.
+func (v *actionsListView) IsOverdue(a hikeshi.CorrectiveAction) bool { return v.now(a) }
 
 func (h *Handler) actionsList(w http.ResponseWriter, r *http.Request) error {
-	after := r.URL.Query().Get("after")
+	return h.renderActions(w, r, http.StatusOK, nil)
+}
+
+func (h *Handler) renderActions(w http.ResponseWriter, r *http.Request, status int, adjust func(v *actionsListView)) error {
+	a := h.stateOf(r).actor()
+	q := r.URL.Query()
+	after := q.Get("after")
 	if len(after) > 64 {
 		after = ""
 	}
-	as, err := h.svc.Checks.Actions(r.Context(), h.stateOf(r).actor(), hikeshi.Page{After: after, Limit: checksPageSize + 1})
+	now := h.clock.Now().In(h.loc)
+	v := &actionsListView{Today: now.Format(hikeshi.DateLayout), now: func(x hikeshi.CorrectiveAction) bool { return x.Overdue(now) },
+		Overdue: q.Get("overdue") == "1"}
+	f := hikeshi.ActionFilter{Page: hikeshi.Page{After: after, Limit: checksPageSize + 1}}
+	if v.Overdue {
+		f.OverdueOn = v.Today
+	}
+	as, err := h.svc.Checks.ListActions(r.Context(), a, f)
 	if err != nil {
 		return err
 	}
-	now := h.clock.Now().In(h.loc)
-	v := &actionsListView{now: func(a hikeshi.CorrectiveAction) bool { return a.Overdue(now) }}
 	if len(as) > checksPageSize {
 		as = as[:checksPageSize]
 		v.Next = as[len(as)-1].Action.ID
 	}
 	v.Actions = as
+	if v.Reminders, err = h.svc.Checks.ActionReminders(r.Context(), a); err != nil {
+		return err
+	}
 	v.Active = "isms"
-	return h.render(w, r, http.StatusOK, "actions_list", v)
+	h.fill(r, &v.page)
+	if n := q.Get("n"); n != "" && h.tr.Has(v.Lang, "checks.notice."+n) {
+		v.Notice = v.T("checks.notice." + n)
+	}
+	if adjust != nil {
+		adjust(v)
+	}
+	return h.render(w, r, status, "actions_list", v)
+}
+
+func (h *Handler) actionRemindersDismiss(w http.ResponseWriter, r *http.Request) error {
+	return h.checkPost(w, r, func() (string, error) {
+		return "/isms/actions?n=reminder_dismissed", h.svc.Checks.DismissActionReminder(r.Context(), h.stateOf(r).actor(), r.PathValue("id"))
+	}, func(status int, msgs map[string]string, alert string) error {
+		return h.renderActions(w, r, status, func(v *actionsListView) { v.Alert = alert })
+	})
 }
 
 type actionShowView struct {
@@ -559,20 +683,7 @@ func (h *Handler) actionsShow(w http.ResponseWriter, r *http.Request) error {
 
 // actionRefused renders the action page again with a refused change's reason.
 func (h *Handler) actionRefused(w http.ResponseWriter, r *http.Request, err error, adjust func(v *actionShowView)) error {
-	var me *hikeshi.ActionMoveError
-	if errors.As(err, &me) {
-		return h.renderAction(w, r, http.StatusUnprocessableEntity, func(v *actionShowView) {
-			if adjust != nil {
-				adjust(v)
-			}
-			v.Alert = v.T("checks.refused." + me.Code)
-		})
-	}
-	c, cerr := h.checkChoices(r)
-	if cerr != nil {
-		return cerr
-	}
-	msgs, ok := h.checkErrors(r, err, c, nil, nil)
+	msgs, alert, ok := h.checkRefused(r, err)
 	if !ok {
 		return err
 	}
@@ -580,7 +691,7 @@ func (h *Handler) actionRefused(w http.ResponseWriter, r *http.Request, err erro
 		if adjust != nil {
 			adjust(v)
 		}
-		v.Errors, v.Alert = msgs, v.T("checks.fix_errors")
+		v.Errors, v.Alert = msgs, alert
 	})
 }
 
@@ -600,30 +711,42 @@ func (h *Handler) actionsUpdate(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) actionsStatus(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r, smallForm); err != nil {
-		return err
-	}
 	id := r.PathValue("id")
-	if _, err := h.svc.Checks.SetActionStatus(r.Context(), h.stateOf(r).actor(), id, hikeshi.ActionStatus(formValue(r, "status"))); err != nil {
-		return h.actionRefused(w, r, err, nil)
-	}
-	return redirect(w, r, "/isms/actions/"+url.PathEscape(id)+"?n=saved")
+	return h.checkPost(w, r, func() (string, error) {
+		_, err := h.svc.Checks.SetActionStatus(r.Context(), h.stateOf(r).actor(), id, hikeshi.ActionStatus(formValue(r, "status")))
+		return "/isms/actions/" + url.PathEscape(id) + "?n=saved", err
+	}, func(status int, msgs map[string]string, alert string) error {
+		return h.renderAction(w, r, status, func(v *actionShowView) { v.Errors, v.Alert = msgs, alert })
+	})
 }
 
 func (h *Handler) actionsCheck(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r, smallForm); err != nil {
-		return err
-	}
-	id, result, note := r.PathValue("id"), formValue(r, "result"), formValue(r, "note")
-	if _, err := h.svc.Checks.RecordEffectiveness(r.Context(), h.stateOf(r).actor(), id, hikeshi.EffectivenessResult(result), note); err != nil {
-		return h.actionRefused(w, r, err, func(v *actionShowView) { v.CheckNote, v.CheckValue = note, result })
-	}
-	return redirect(w, r, "/isms/actions/"+url.PathEscape(id)+"?n=checked")
+	id := r.PathValue("id")
+	return h.checkPost(w, r, func() (string, error) {
+		_, err := h.svc.Checks.RecordEffectiveness(r.Context(), h.stateOf(r).actor(), id, hikeshi.EffectivenessResult(formValue(r, "result")),
+			formValue(r, "note"))
+		return "/isms/actions/" + url.PathEscape(id) + "?n=checked", err
+	}, func(status int, msgs map[string]string, alert string) error {
+		return h.renderAction(w, r, status, func(v *actionShowView) {
+			v.CheckNote, v.CheckValue, v.Errors, v.Alert = formValue(r, "note"), formValue(r, "result"), msgs, alert
+		})
+	})
 }
 
 // ---- metrics ----
 
-type metricForm struct{ Name, MeasureRef, Unit, Target, Comparison, Frequency, DepartmentID string }
+type metricForm struct{ Name, MeasureRef, MeasureID, Unit, Target, Comparison, Frequency, DepartmentID string }
+
+// readMetricForm reads a metric's form fields.
+func readMetricForm(r *http.Request) metricForm {
+	return metricForm{Name: formValue(r, "name"), MeasureRef: formValue(r, "measure_ref"), MeasureID: trimmed(r, "measure_id"), Unit: formValue(r, "unit"),
+		Target: trimmed(r, "target"), Comparison: trimmed(r, "comparison"), Frequency: trimmed(r, "frequency"), DepartmentID: trimmed(r, "department_id")}
+}
+
+func (f metricForm) input() service.MetricInput {
+	return service.MetricInput{Name: f.Name, MeasureRef: f.MeasureRef, MeasureID: f.MeasureID, Unit: f.Unit, Target: f.Target,
+		Comparison: hikeshi.Comparison(f.Comparison), Frequency: hikeshi.Frequency(f.Frequency), DepartmentID: f.DepartmentID}
+}
 
 type metricsListView struct {
 	page
@@ -667,6 +790,10 @@ func (h *Handler) metricsList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	h.fill(r, &v.page)
+	if n := r.URL.Query().Get("n"); n != "" && h.tr.Has(v.Lang, "checks.notice."+n) {
+		v.Notice = v.T("checks.notice." + n)
+	}
 	return h.render(w, r, http.StatusOK, "metrics_list", v)
 }
 
@@ -674,11 +801,8 @@ func (h *Handler) metricsCreate(w http.ResponseWriter, r *http.Request) error {
 	if err := parseForm(w, r, smallForm); err != nil {
 		return err
 	}
-	in := metricForm{Name: formValue(r, "name"), MeasureRef: formValue(r, "measure_ref"), Unit: formValue(r, "unit"), Target: trimmed(r, "target"),
-		Comparison: trimmed(r, "comparison"), Frequency: trimmed(r, "frequency"), DepartmentID: trimmed(r, "department_id")}
-	m, err := h.svc.Checks.CreateMetric(r.Context(), h.stateOf(r).actor(), service.MetricInput{Name: in.Name, MeasureRef: in.MeasureRef,
-		Unit: in.Unit, Target: in.Target, Comparison: hikeshi.Comparison(in.Comparison), Frequency: hikeshi.Frequency(in.Frequency),
-		DepartmentID: in.DepartmentID})
+	in := readMetricForm(r)
+	m, err := h.svc.Checks.CreateMetric(r.Context(), h.stateOf(r).actor(), in.input())
 	if err != nil {
 		v, verr := h.metricsListView(r)
 		if verr != nil {
@@ -701,6 +825,9 @@ type metricShowView struct {
 	checkChoices
 	V                    service.MetricView
 	Period, Value, VNote string
+	Form                 metricForm // the metric as typed in its edit form
+	Frequencies          []hikeshi.Frequency
+	Comparisons          []hikeshi.Comparison
 }
 
 func (h *Handler) renderMetric(w http.ResponseWriter, r *http.Request, status int, adjust func(v *metricShowView)) error {
@@ -712,7 +839,12 @@ func (h *Handler) renderMetric(w http.ResponseWriter, r *http.Request, status in
 	if err != nil {
 		return err
 	}
-	v := &metricShowView{checkChoices: c, V: mv, Period: h.clock.Now().In(h.loc).Format(hikeshi.DateLayout)}
+	m := mv.Metric
+	c.keepMeasure(mv.Measure)
+	v := &metricShowView{checkChoices: c, V: mv, Period: h.clock.Now().In(h.loc).Format(hikeshi.DateLayout), Frequencies: hikeshi.Frequencies,
+		Comparisons: []hikeshi.Comparison{hikeshi.AtLeast, hikeshi.AtMost}, Form: metricForm{Name: m.Name, MeasureRef: m.MeasureRef,
+			MeasureID: m.MeasureID, Unit: m.Unit, Target: m.Target, Comparison: string(m.Comparison), Frequency: string(m.Frequency),
+			DepartmentID: m.DepartmentID}}
 	v.Active = "isms"
 	h.fill(r, &v.page)
 	v.Title = mv.Metric.Name

@@ -22,6 +22,9 @@ func (h *Handler) registerDocuments(handle handleFunc) {
 	handle("GET /isms/documents/{id}", signedIn, h.documentShow)
 	handle("POST /isms/documents/{id}", signedIn, h.documentUpdate)
 	handle("POST /isms/documents/{id}/draft", signedIn, h.documentDraft)
+	handle("POST /isms/documents/{id}/archive", signedIn, h.documentArchive(true))
+	handle("POST /isms/documents/{id}/restore", signedIn, h.documentArchive(false))
+	handle("POST /isms/documents/{id}/delete", signedIn, h.documentDelete)
 	handle("POST /isms/documents/{id}/submit", signedIn, h.documentMove("submit"))
 	handle("POST /isms/documents/{id}/return", signedIn, h.documentMove("return"))
 	handle("POST /isms/documents/{id}/approve", signedIn, h.documentMove("approve"))
@@ -62,6 +65,15 @@ type documentForm struct {
 type documentRow struct {
 	Doc            hikeshi.Document
 	DepartmentName string
+	Review         hikeshi.ReviewState
+}
+
+// ReviewBadge is the badge of a review state ("" for none).
+func (p *page) ReviewBadge(s hikeshi.ReviewState) string {
+	if s == hikeshi.ReviewOverdue {
+		return "badge badge-danger"
+	}
+	return "badge badge-warn"
 }
 
 type documentListView struct {
@@ -69,7 +81,10 @@ type documentListView struct {
 	Rows        []documentRow
 	Kinds       []hikeshi.DocumentKind
 	Kind        string // the filter
+	Review      string // the review filter: "", due, overdue
+	Archived    bool   // archived documents listed too
 	Next        string // cursor of the next page
+	NextURL     string
 	CanCreate   bool
 	ChooseDept  bool // admins choose the owner; others own it through their department
 	Departments []hikeshi.Department
@@ -97,17 +112,34 @@ func (h *Handler) documentListView(r *http.Request) (*documentListView, error) {
 	if !kind.Valid() {
 		kind, v.Kind = "", ""
 	}
+	review := hikeshi.ReviewState(r.URL.Query().Get("review"))
+	if !review.Valid() {
+		review = ""
+	}
+	v.Review, v.Archived = string(review), r.URL.Query().Get("archived") == "1"
 	after := r.URL.Query().Get("after")
 	if len(after) > 64 {
 		after = ""
 	}
-	docs, err := h.svc.Documents.List(r.Context(), a, hikeshi.DocumentFilter{Kind: kind, Page: hikeshi.Page{After: after, Limit: documentsPageSize + 1}})
+	docs, err := h.svc.Documents.List(r.Context(), a, hikeshi.DocumentFilter{Kind: kind, Review: review, IncludeArchived: v.Archived,
+		Page: hikeshi.Page{After: after, Limit: documentsPageSize + 1}})
 	if err != nil {
 		return nil, err
 	}
 	if len(docs) > documentsPageSize {
 		docs = docs[:documentsPageSize]
 		v.Next = docs[len(docs)-1].ID
+		q := url.Values{"after": {v.Next}}
+		if v.Kind != "" {
+			q.Set("kind", v.Kind)
+		}
+		if v.Review != "" {
+			q.Set("review", v.Review)
+		}
+		if v.Archived {
+			q.Set("archived", "1")
+		}
+		v.NextURL = "/isms/documents?" + q.Encode()
 	}
 	names, ds, err := h.docDeptNames(r)
 	if err != nil {
@@ -115,7 +147,7 @@ func (h *Handler) documentListView(r *http.Request) (*documentListView, error) {
 	}
 	v.Departments = ds
 	for _, d := range docs {
-		v.Rows = append(v.Rows, documentRow{Doc: d, DepartmentName: names[d.DepartmentID]})
+		v.Rows = append(v.Rows, documentRow{Doc: d, DepartmentName: names[d.DepartmentID], Review: h.svc.Documents.Review(d)})
 	}
 	return v, nil
 }
@@ -126,6 +158,12 @@ func (h *Handler) documentList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v.Form.Kind = string(hikeshi.DocBasicPolicy)
+	if n := r.URL.Query().Get("n"); n != "" {
+		h.fill(r, &v.page)
+		if h.tr.Has(v.Lang, "documents.notice."+n) {
+			v.Notice = v.T("documents.notice." + n)
+		}
+	}
 	return h.render(w, r, http.StatusOK, "documents_list", v)
 }
 
@@ -269,7 +307,7 @@ func (h *Handler) documentFormError(w http.ResponseWriter, r *http.Request, err 
 	h.fill(r, &v.page)
 	v.Alert = v.T("documents.fix_errors")
 	for _, f := range ve.Fields {
-		if f.Field == "version" && h.tr.Has(v.Lang, "documents.conflict."+f.Code) {
+		if (f.Field == "version" || f.Field == "document") && h.tr.Has(v.Lang, "documents.conflict."+f.Code) {
 			v.Alert = v.T("documents.conflict." + f.Code)
 		}
 		if f.Code == "not_own" {
@@ -353,6 +391,36 @@ func (h *Handler) documentMove(what string) handlerFunc {
 		}
 		return redirect(w, r, "/isms/documents/"+url.PathEscape(id)+"?n="+what)
 	}
+}
+
+// documentArchive answers the archive and restore buttons.
+func (h *Handler) documentArchive(archived bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := parseForm(w, r, smallForm); err != nil {
+			return err
+		}
+		id := r.PathValue("id")
+		if _, err := h.svc.Documents.SetArchived(r.Context(), h.stateOf(r).actor(), id, archived); err != nil {
+			return h.documentFormError(w, r, err, func(*documentShowView) {})
+		}
+		n := "archived"
+		if !archived {
+			n = "restored"
+		}
+		return redirect(w, r, "/isms/documents/"+url.PathEscape(id)+"?n="+n)
+	}
+}
+
+// documentDelete answers the delete button: a document that was approved is
+// refused and the page says to archive it instead.
+func (h *Handler) documentDelete(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(w, r, smallForm); err != nil {
+		return err
+	}
+	if err := h.svc.Documents.Delete(r.Context(), h.stateOf(r).actor(), r.PathValue("id")); err != nil {
+		return h.documentFormError(w, r, err, func(*documentShowView) {})
+	}
+	return redirect(w, r, "/isms/documents?n=deleted")
 }
 
 type documentVersionView struct {

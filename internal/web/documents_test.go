@@ -37,7 +37,7 @@ func TestDocumentPagesInBothLanguages(t *testing.T) {
 			member := e.login("member", lang)
 			list := member.get("/isms/documents")
 			wantStatus(t, list, http.StatusOK)
-			wantContains(t, list, tr("New document", "文書の新規作成"), tr("No documents yet.", "文書はまだありません。"))
+			wantContains(t, list, tr("New document", "文書の新規作成")) // the demo organisation may have documents already
 
 			// Bad input: the form comes back with what was typed.
 			bad := member.post("/isms/documents", url.Values{"kind": {"manifesto"}, "title": {"<b>規程</b>"},
@@ -149,7 +149,7 @@ func TestScopePageInBothLanguages(t *testing.T) {
 			member := e.login("member", lang)
 			page := member.get("/isms/scope")
 			wantStatus(t, page, http.StatusOK)
-			wantContains(t, page, tr("The scope has not been written yet.", "適用範囲はまだ記述されていません。"))
+			// The demo organisation has written its scope; the page shows it read-only to members.
 			if strings.Contains(page.body, `name="statement"`) {
 				t.Error("a member is offered the scope form")
 			}

@@ -18,10 +18,16 @@ import (
 func (h *Handler) registerFrameworks(handle handleFunc) {
 	handle("GET /isms/frameworks", signedIn, h.frameworkList)
 	handle("GET /isms/frameworks/{key}", signedIn, h.frameworkShow)
+	handle("POST /isms/frameworks/{key}/archive", signedIn, h.frameworkArchive(true))
+	handle("POST /isms/frameworks/{key}/restore", signedIn, h.frameworkArchive(false))
+	handle("POST /isms/frameworks/{key}/delete", signedIn, h.frameworkDelete)
 	handle("GET /isms/measures", signedIn, h.measureList)
 	handle("POST /isms/measures", signedIn, h.measureCreate)
 	handle("GET /isms/measures/{id}", signedIn, h.measureShow)
 	handle("POST /isms/measures/{id}", signedIn, h.measureUpdate)
+	handle("POST /isms/measures/{id}/archive", signedIn, h.measureArchive(true))
+	handle("POST /isms/measures/{id}/restore", signedIn, h.measureArchive(false))
+	handle("POST /isms/measures/{id}/delete", signedIn, h.measureDelete)
 	handle("GET /isms/soa", signedIn, h.soaPage)
 	handle("GET /isms/soa.csv", signedIn, h.soaCSV)
 	handle("GET /isms/soa/{control}", signedIn, h.soaEdit)
@@ -64,6 +70,33 @@ func (p *fwPage) ThemeName(theme string) string {
 	return p.T("frameworks.theme." + theme)
 }
 
+// notice sets the page's notice from ?n= (this area's own notices).
+func (h *Handler) fwNotice(r *http.Request, p *page) {
+	if n := r.URL.Query().Get("n"); n != "" && p.Notice == "" && h.tr.Has(p.Lang, "frameworks.notice."+n) {
+		p.Notice = p.T("frameworks.notice." + n)
+	}
+}
+
+// refusal localises a refused archive or delete (409): the alert for its
+// code, with the names after the message's colon for "referenced".
+func (h *Handler) refusal(p *page, ve *hikeshi.ValidationError) string {
+	for _, f := range ve.Fields {
+		key := "frameworks.refused." + f.Field + "." + f.Code
+		if !h.tr.Has(p.Lang, key) {
+			break
+		}
+		if f.Code == "referenced" {
+			names := f.Message
+			if i := strings.Index(names, ": "); i >= 0 {
+				names = names[i+2:]
+			}
+			return p.T(key, names)
+		}
+		return p.T(key)
+	}
+	return p.T("frameworks.fix_errors")
+}
+
 // DeptName is a department's name, "" for none.
 func (p *fwPage) DeptName(id string) string { return p.deptNames[id] }
 
@@ -96,6 +129,8 @@ func (h *Handler) frameworkList(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := &frameworkListView{Frameworks: fs}
 	v.Active = "isms"
+	h.fill(r, &v.page)
+	h.fwNotice(r, &v.page)
 	return h.render(w, r, http.StatusOK, "frameworks_list", v)
 }
 
@@ -103,18 +138,68 @@ type frameworkView struct {
 	fwPage
 	Framework    hikeshi.Framework
 	Requirements []hikeshi.Requirement
+	CanManage    bool // may archive or restore it (admins, imported frameworks)
+	CanDelete    bool // may try to delete it (admins, not a framework that ships with Hikeshi)
 }
 
 func (h *Handler) frameworkShow(w http.ResponseWriter, r *http.Request) error {
-	f, reqs, err := h.svc.Frameworks.Framework(r.Context(), h.stateOf(r).actor(), r.PathValue("key"))
+	return h.renderFramework(w, r, http.StatusOK, "")
+}
+
+func (h *Handler) renderFramework(w http.ResponseWriter, r *http.Request, status int, alert string) error {
+	a := h.stateOf(r).actor()
+	f, reqs, err := h.svc.Frameworks.Framework(r.Context(), a, r.PathValue("key"))
 	if err != nil {
 		return err
 	}
 	v := &frameworkView{Framework: f, Requirements: reqs}
+	v.CanManage = service.CanManageFrameworks(a) && !f.Builtin
+	v.CanDelete = v.CanManage && !hikeshi.FrameworkProtected(f.Key)
 	v.Active = "isms"
 	h.fill(r, &v.page)
 	v.Title = f.Name
-	return h.render(w, r, http.StatusOK, "frameworks_show", v)
+	v.Alert = alert
+	h.fwNotice(r, &v.page)
+	return h.render(w, r, status, "frameworks_show", v)
+}
+
+// frameworkRefused shows the framework page again with a refusal, or
+// returns the error when it is not one.
+func (h *Handler) frameworkRefused(w http.ResponseWriter, r *http.Request, err error) error {
+	var ve *hikeshi.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	p := &page{}
+	h.fill(r, p)
+	return h.renderFramework(w, r, statusOf(err), h.refusal(p, ve))
+}
+
+func (h *Handler) frameworkArchive(archived bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := parseForm(w, r, smallForm); err != nil {
+			return err
+		}
+		key := r.PathValue("key")
+		if _, err := h.svc.Frameworks.SetFrameworkArchived(r.Context(), h.stateOf(r).actor(), key, archived); err != nil {
+			return h.frameworkRefused(w, r, err)
+		}
+		n := "archived"
+		if !archived {
+			n = "restored"
+		}
+		return redirect(w, r, "/isms/frameworks/"+url.PathEscape(key)+"?n="+n)
+	}
+}
+
+func (h *Handler) frameworkDelete(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(w, r, smallForm); err != nil {
+		return err
+	}
+	if err := h.svc.Frameworks.DeleteFramework(r.Context(), h.stateOf(r).actor(), r.PathValue("key")); err != nil {
+		return h.frameworkRefused(w, r, err)
+	}
+	return redirect(w, r, "/isms/frameworks?n=framework_deleted")
 }
 
 // --- measures ---
@@ -179,6 +264,7 @@ type measureListView struct {
 	Form        measureForm
 	OlderURL    string
 	NewestURL   string
+	Archived    bool // archived measures listed too
 }
 
 func (h *Handler) measureList(w http.ResponseWriter, r *http.Request) error {
@@ -193,23 +279,33 @@ func (h *Handler) renderMeasures(w http.ResponseWriter, r *http.Request, status 
 	if len(after) > 64 {
 		after = ""
 	}
-	list, err := h.svc.Frameworks.Measures(r.Context(), a, hikeshi.MeasureFilter{Page: hikeshi.Page{After: after, Limit: measuresPageSize + 1}})
+	v.Archived = r.URL.Query().Get("archived") == "1"
+	list, err := h.svc.Frameworks.Measures(r.Context(), a, hikeshi.MeasureFilter{IncludeArchived: v.Archived,
+		Page: hikeshi.Page{After: after, Limit: measuresPageSize + 1}})
 	if err != nil {
 		return err
 	}
 	if len(list) > measuresPageSize {
 		list = list[:measuresPageSize]
-		v.OlderURL = "/isms/measures?" + url.Values{"after": {list[len(list)-1].ID}}.Encode()
+		q := url.Values{"after": {list[len(list)-1].ID}}
+		if v.Archived {
+			q.Set("archived", "1")
+		}
+		v.OlderURL = "/isms/measures?" + q.Encode()
 	}
 	if after != "" {
 		v.NewestURL = "/isms/measures"
+		if v.Archived {
+			v.NewestURL += "?archived=1"
+		}
 	}
 	v.Measures = list
 	if v.Departments, err = h.loadDepartments(r, &v.fwPage); err != nil {
 		return err
 	}
+	h.fill(r, &v.page)
+	h.fwNotice(r, &v.page)
 	if edit != nil {
-		h.fill(r, &v.page)
 		edit(v)
 	}
 	return h.render(w, r, status, "measures", v)
@@ -223,7 +319,7 @@ func (h *Handler) measureCreate(w http.ResponseWriter, r *http.Request) error {
 	m, err := h.svc.Frameworks.CreateMeasure(r.Context(), h.stateOf(r).actor(), form.input())
 	if msgs, ok := h.formErrors(r, err); ok {
 		return h.renderMeasures(w, r, statusOf(err), func(v *measureListView) {
-			v.Form, v.Errors, v.Alert = form, msgs, v.T("frameworks.fix_errors")
+			v.Form, v.Errors, v.Alert = form, archivedMapping(&v.page, err, msgs), v.T("frameworks.fix_errors")
 		})
 	}
 	if errors.Is(err, hikeshi.ErrForbidden) {
@@ -241,6 +337,7 @@ type measureView struct {
 	Departments []hikeshi.Department
 	Statuses    []hikeshi.MeasureStatus
 	CanEdit     bool
+	CanArchive  bool // may archive, restore or (try to) delete it
 	CanMove     bool // may change the owner department
 	Form        measureForm
 }
@@ -251,18 +348,71 @@ func (h *Handler) renderMeasure(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		return err
 	}
-	v := &measureView{Measure: m, Statuses: hikeshi.MeasureStatuses, CanEdit: service.CanEditMeasure(a, m),
-		CanMove: service.CanCreateMeasure(a), Form: measureFormOf(m)}
+	v := &measureView{Measure: m, Statuses: hikeshi.MeasureStatuses, CanEdit: service.CanEditMeasure(a, m) && !m.Archived,
+		CanArchive: service.CanEditMeasure(a, m), CanMove: service.CanCreateMeasure(a), Form: measureFormOf(m)}
 	v.Active = "isms"
 	if v.Departments, err = h.loadDepartments(r, &v.fwPage); err != nil {
 		return err
 	}
 	h.fill(r, &v.page)
 	v.Title = m.Name
+	h.fwNotice(r, &v.page)
 	if edit != nil {
 		edit(v)
 	}
 	return h.render(w, r, status, "measures_show", v)
+}
+
+// archivedMapping words a mapping onto an archived framework's requirement.
+func archivedMapping(p *page, err error, msgs map[string]string) map[string]string {
+	var ve *hikeshi.ValidationError
+	if errors.As(err, &ve) {
+		for _, f := range ve.Fields {
+			if f.Field == "requirements" && f.Code == "archived" {
+				msgs["requirements"] = p.T("frameworks.error.archived_framework")
+			}
+		}
+	}
+	return msgs
+}
+
+// measureRefused shows the measure page again with a refusal.
+func (h *Handler) measureRefused(w http.ResponseWriter, r *http.Request, err error) error {
+	var ve *hikeshi.ValidationError
+	if !errors.As(err, &ve) {
+		if errors.Is(err, hikeshi.ErrForbidden) {
+			return userError(http.StatusForbidden, "error.forbidden", err)
+		}
+		return err
+	}
+	return h.renderMeasure(w, r, statusOf(err), func(v *measureView) { v.Alert = h.refusal(&v.page, ve) })
+}
+
+func (h *Handler) measureArchive(archived bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := parseForm(w, r, smallForm); err != nil {
+			return err
+		}
+		id := r.PathValue("id")
+		if _, err := h.svc.Frameworks.SetMeasureArchived(r.Context(), h.stateOf(r).actor(), id, archived); err != nil {
+			return h.measureRefused(w, r, err)
+		}
+		n := "archived"
+		if !archived {
+			n = "restored"
+		}
+		return redirect(w, r, "/isms/measures/"+url.PathEscape(id)+"?n="+n)
+	}
+}
+
+func (h *Handler) measureDelete(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(w, r, smallForm); err != nil {
+		return err
+	}
+	if err := h.svc.Frameworks.DeleteMeasure(r.Context(), h.stateOf(r).actor(), r.PathValue("id")); err != nil {
+		return h.measureRefused(w, r, err)
+	}
+	return redirect(w, r, "/isms/measures?n=measure_deleted")
 }
 
 func (h *Handler) measureShow(w http.ResponseWriter, r *http.Request) error {
@@ -282,9 +432,12 @@ func (h *Handler) measureUpdate(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	m, err := h.svc.Frameworks.UpdateMeasure(r.Context(), a, r.PathValue("id"), form.input())
+	if ve := (*hikeshi.ValidationError)(nil); errors.As(err, &ve) && ve.Conflict {
+		return h.measureRefused(w, r, err)
+	}
 	if msgs, ok := h.formErrors(r, err); ok {
 		return h.renderMeasure(w, r, statusOf(err), func(v *measureView) {
-			v.Form, v.Errors, v.Alert = form, msgs, v.T("frameworks.fix_errors")
+			v.Form, v.Errors, v.Alert = form, archivedMapping(&v.page, err, msgs), v.T("frameworks.fix_errors")
 		})
 	}
 	if errors.Is(err, hikeshi.ErrForbidden) {
