@@ -52,6 +52,10 @@ type Reader interface {
 	CheckReader
 	ManagementReader
 	ISMSReader
+	OrgPatternReader
+	ImprovementReader
+	DashboardReader
+	AdvisorReader
 
 	FindDepartmentByID(ctx context.Context, id string) (Department, error)
 	FindDepartmentByName(ctx context.Context, name string) (Department, error)
@@ -92,6 +96,10 @@ type Tx interface {
 	FrameworkWriter
 	CheckWriter
 	ManagementWriter
+	OrgPatternWriter
+	ImprovementWriter
+	DashboardWriter
+	AdvisorWriter
 
 	CreateDepartment(ctx context.Context, d Department) error
 	UpdateDepartment(ctx context.Context, d Department) error

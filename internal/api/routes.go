@@ -52,7 +52,8 @@ const get, post, put, patch, del = http.MethodGet, http.MethodPost, http.MethodP
 // area of incident handling's in its own file.
 func (h *Handler) table() []route {
 	return slices.Concat(h.coreRoutes(), h.triageRoutes(), h.taskRoutes(), h.evidenceRoutes(), h.clockRoutes(), h.reviewRoutes(),
-		h.documentRoutes(), h.riskRoutes(), h.frameworkRoutes(), h.checkRoutes(), h.managementRoutes())
+		h.documentRoutes(), h.riskRoutes(), h.frameworkRoutes(), h.checkRoutes(), h.managementRoutes(),
+		h.patternRoutes(), h.improvementRoutes(), h.dashboardRoutes(), h.advisorRoutes())
 }
 
 // coreRoutes are the operations of the foundation, reports and incidents.

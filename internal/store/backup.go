@@ -154,6 +154,8 @@ func backupTables() []backupTable {
 		// area: management
 		{"management_reviews", "id", []string{"held_at", "closed_at", "created_at", "updated_at"}},
 		{"management_decisions", "id", []string{"created_at"}},
+		// area: patterns
+		// area: improvements
 		{"reviews", "id", []string{"completed_at", "created_at", "updated_at"}},
 		{"review_participants", "review_id,user_id", nil},
 		{"lessons", "id", []string{"decided_at", "created_at", "updated_at"}},

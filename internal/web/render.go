@@ -147,7 +147,7 @@ type navItem struct {
 
 // builtAreas are the areas of comingAreas that exist: a role that may not use
 // one does not see it at all, rather than as "coming".
-var builtAreas = map[string]bool{"reports": true, "triage": true, "incidents": true, "tasks": true, "due": true, "lessons": true, "isms": true}
+var builtAreas = map[string]bool{"reports": true, "triage": true, "incidents": true, "tasks": true, "due": true, "lessons": true, "isms": true, "dashboard": true, "patterns": true}
 
 // areas of the navigation, in order; those not in builtAreas are still to come.
 var comingAreas = []string{"dashboard", "reports", "triage", "incidents", "tasks", "due", "lessons", "isms", "patterns"}
@@ -187,6 +187,12 @@ func (h *Handler) fill(r *http.Request, p *page) {
 			}
 			if k == "isms" {
 				it.Href = "/isms" // every role reads the ISMS; departments edit what they own
+			}
+			if k == "dashboard" {
+				it.Href = "/dashboard" // every role: the two loops, in counts the role may read
+			}
+			if k == "patterns" {
+				it.Href = "/patterns" // every role reads who does what; admins change it
 			}
 			if it.Href == "" && builtAreas[k] {
 				continue

@@ -104,6 +104,12 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.registerChecks(handle)
 	h.registerManagement(handle)
 
+	// The joined system: patterns, improvements, the dashboard, the advisor.
+	h.registerPatterns(handle)
+	h.registerImprovements(handle)
+	h.registerDashboard(handle)
+	h.registerAdvisor(handle)
+
 	// Everything else is a friendly 404 (in the user's language).
 	mux.Handle("/", h.route(public, h.notFound))
 }
