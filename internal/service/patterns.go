@@ -17,3 +17,11 @@ type Patterns struct{ base }
 func (s *Patterns) responsible(ctx context.Context, r hikeshi.Reader, a hikeshi.Activity) (string, error) {
 	return "", nil
 }
+
+// trigger returns what starts a review of measures under the organisation's
+// current pattern: incident results in real time, or internal-audit (and
+// management-review) results. "" means no pattern has been chosen; callers
+// then treat improvements as real time.
+func (s *Patterns) trigger(ctx context.Context, r hikeshi.Reader) (hikeshi.ImprovementTrigger, error) {
+	return "", nil
+}
