@@ -129,8 +129,9 @@ type ImprovementReader interface {
 	FindImprovementByLesson(ctx context.Context, lessonID string) (Improvement, error)
 	// FindImprovements lists improvements newest first (keyset by id).
 	FindImprovements(ctx context.Context, f ImprovementFilter) ([]Improvement, error)
-	// FindWaitingImprovements lists waiting improvements oldest first, at most limit.
-	FindWaitingImprovements(ctx context.Context, limit int) ([]Improvement, error)
+	// FindWaitingImprovements lists waiting improvements oldest first,
+	// after the id after ("" = from the start), at most limit.
+	FindWaitingImprovements(ctx context.Context, after string, limit int) ([]Improvement, error)
 	FindLessonLinks(ctx context.Context, lessonID string) (LessonLinks, error)
 	// FindImprovementLeadTimes lists improvements whose action was closed
 	// (as effective) in [from, to), with the lead time from the incident's

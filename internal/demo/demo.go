@@ -98,6 +98,9 @@ func Load(ctx context.Context, svc *service.Services) ([]Account, error) {
 	if err := loadISMS(ctx, svc, byRole, ids); err != nil {
 		return nil, fmt.Errorf("demo: isms: %w", err)
 	}
+	if err := loadPatterns(ctx, svc, ids); err != nil {
+		return nil, fmt.Errorf("demo: patterns: %w", err)
+	}
 	return out, nil
 }
 

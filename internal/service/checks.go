@@ -27,7 +27,10 @@ import (
 //   - the owner department's members (and the named owner) work their
 //     corrective actions and record their metrics' values;
 //   - admins change everything.
-type Checks struct{ base }
+type Checks struct {
+	base
+	improvements *Improvements // opens waiting improvements when an internal audit is reported (IN-1)
+}
 
 // canPlan reports whether the actor plans audits and judges actions.
 func canPlan(a hikeshi.Actor) bool {
@@ -439,6 +442,11 @@ func (s *Checks) SetAuditStatus(ctx context.Context, actor hikeshi.Actor, id str
 		a.Status, a.UpdatedAt = to, s.clock.Now()
 		if err := tx.UpdateInternalAudit(ctx, a); err != nil {
 			return err
+		}
+		if to == hikeshi.AuditReported { // IN-1: improvements waiting for an audit open now
+			if err := s.improvements.release(ctx, tx, actor, hikeshi.ReleasedByInternalAudit); err != nil {
+				return err
+			}
 		}
 		out = a
 		return s.audit(ctx, tx, actor, "internal_audit.status", "internal_audit", a.ID, auditOfInternalAudit(before), auditOfInternalAudit(a))

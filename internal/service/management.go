@@ -19,6 +19,8 @@ import (
 type Management struct {
 	base
 	checks *Checks // opens the decisions' corrective actions in the review's transaction
+
+	improvements *Improvements // opens waiting improvements when a review is held (IN-1)
 }
 
 // MgmtReviewInput is a management review as typed. Issues and Feedback are the
@@ -337,6 +339,11 @@ func (s *Management) move(ctx context.Context, actor hikeshi.Actor, id string, t
 		}
 		if err := tx.UpdateManagementReview(ctx, m); err != nil {
 			return err
+		}
+		if to == hikeshi.MgmtHeld { // IN-1: improvements waiting for a review open now
+			if err := s.improvements.release(ctx, tx, actor, hikeshi.ReleasedByManagementReview); err != nil {
+				return err
+			}
 		}
 		out = m
 		return s.audit(ctx, tx, actor, "management_review."+map[hikeshi.MgmtStatus]string{hikeshi.MgmtHeld: "hold", hikeshi.MgmtClosed: "close"}[to],

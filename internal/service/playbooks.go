@@ -336,6 +336,7 @@ func (s *Tasks) ApplyPlaybook(ctx context.Context, actor hikeshi.Actor, incident
 			}
 		}
 		target := map[hikeshi.DepartmentKind]string{}
+		routed := map[hikeshi.DepartmentKind]bool{} // kinds whose department the organisation's pattern chose
 		for _, k := range p.Kinds() {
 			field := "departments." + string(k)
 			if id := departments[k]; id != "" {
@@ -351,6 +352,16 @@ func (s *Tasks) ApplyPlaybook(ctx context.Context, actor hikeshi.Actor, incident
 				continue
 			}
 			d, ok := first[k]
+			if k == hikeshi.KindCSIRT { // incident response steps go to the unit the pattern makes responsible
+				id, byPattern, err := s.patterns.route(ctx, tx, hikeshi.ActivityIncidentResponse, d.ID)
+				if err != nil {
+					return err
+				}
+				if byPattern {
+					target[k], routed[k] = id, true
+					continue
+				}
+			}
 			if !ok {
 				v.Add(field, "no_department", fmt.Sprintf("the organisation has no department of kind %s; add one or choose another playbook", k))
 				continue
@@ -374,6 +385,11 @@ func (s *Tasks) ApplyPlaybook(ctx context.Context, actor hikeshi.Actor, incident
 			}
 			if err := s.createTask(ctx, tx, actor, t); err != nil {
 				return err
+			}
+			if routed[pt.Kind] {
+				if err := s.patterns.markRouted(ctx, tx, t.ID, hikeshi.ActivityIncidentResponse); err != nil {
+					return err
+				}
 			}
 			out = append(out, t)
 			ids = append(ids, t.ID)

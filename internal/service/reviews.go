@@ -22,7 +22,10 @@ import (
 // viewer can see. A review is written once the incident has reached recovery
 // (recurrence prevention is its natural phase); a closed incident's review is
 // read-only, and closing needs a completed review (checkClose).
-type Reviews struct{ base }
+type Reviews struct {
+	base
+	improvements *Improvements // records and opens the improvement of an accepted lesson (IN-1)
+}
 
 // ReviewInput is a review as the CSIRT writes it.
 type ReviewInput struct {
@@ -519,6 +522,16 @@ func (s *Reviews) UpdateLesson(ctx context.Context, actor hikeshi.Actor, lessonI
 		if l == before {
 			out = l
 			return nil
+		}
+		switch {
+		case l.Status == hikeshi.LessonAccepted && before.Status != hikeshi.LessonAccepted:
+			if l, err = s.improvements.accepted(ctx, tx, actor, l, i); err != nil {
+				return err
+			}
+		case before.Status == hikeshi.LessonAccepted && l.Status != hikeshi.LessonAccepted:
+			if err := s.improvements.withdrawn(ctx, tx, actor, before); err != nil {
+				return err
+			}
 		}
 		l.UpdatedAt = s.clock.Now()
 		if err := tx.UpdateLesson(ctx, l); err != nil {

@@ -83,8 +83,10 @@ func New(st hikeshi.Store, o Options) *Services {
 		Advisor:      &Advisor{base: b},
 	}
 	s.Triage.incidents = s.Incidents
+	s.Tasks.patterns = s.Patterns
 	s.Management.checks = s.Checks
 	s.Improvements.patterns, s.Improvements.checks = s.Patterns, s.Checks
+	s.Reviews.improvements, s.Management.improvements, s.Checks.improvements = s.Improvements, s.Improvements, s.Improvements
 	s.Incidents.observers = []incidentObserver{s.Clocks}
 	s.Incidents.closeCheck = func(ctx context.Context, tx hikeshi.Tx, i hikeshi.Incident) error {
 		if err := s.Tasks.checkClose(ctx, tx, i); err != nil {

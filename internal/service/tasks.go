@@ -23,7 +23,10 @@ import (
 // auditors read. Everyone who can see a task sees the incident's number and
 // TLP label; the title, phase and priority too unless the incident is
 // TLP:RED or AMBER+STRICT and the viewer may not see the incident itself.
-type Tasks struct{ base }
+type Tasks struct {
+	base
+	patterns *Patterns // routes a playbook's incident response steps given no department (IN-2)
+}
 
 // incidents gives the incident rules (visibility, the handler check and the
 // timeline) over the same store and clock. Only get, handle and event are

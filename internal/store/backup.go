@@ -155,10 +155,15 @@ func backupTables() []backupTable {
 		{"management_reviews", "id", []string{"held_at", "closed_at", "created_at", "updated_at"}},
 		{"management_decisions", "id", []string{"created_at"}},
 		// area: patterns
+		{"org_patterns", "id", []string{"created_at"}},
+		{"org_pattern_units", "pattern_id,kind", nil},
 		// area: improvements
 		{"reviews", "id", []string{"completed_at", "created_at", "updated_at"}},
 		{"review_participants", "review_id,user_id", nil},
 		{"lessons", "id", []string{"decided_at", "created_at", "updated_at"}},
+		{"improvement_measures", "lesson_id,measure_id", nil},
+		{"improvement_risks", "lesson_id,risk_id", nil},
+		{"improvements", "id", []string{"accepted_at", "opened_at", "created_at", "updated_at"}},
 		{"audit_log", "seq", []string{"at"}},
 		{"jobs", "id", []string{"run_at", "locked_until", "created_at", "updated_at", "finished_at"}},
 	}

@@ -340,6 +340,8 @@ type measureView struct {
 	CanArchive  bool // may archive, restore or (try to) delete it
 	CanMove     bool // may change the owner department
 	Form        measureForm
+	// Improvements are the incident lessons that changed the measure (IN-1).
+	Improvements improvementsSection
 }
 
 func (h *Handler) renderMeasure(w http.ResponseWriter, r *http.Request, status int, edit func(*measureView)) error {
@@ -357,6 +359,9 @@ func (h *Handler) renderMeasure(w http.ResponseWriter, r *http.Request, status i
 	h.fill(r, &v.page)
 	v.Title = m.Name
 	h.fwNotice(r, &v.page)
+	if v.Improvements, err = h.improvementsFor(r, &v.page, m.ID, ""); err != nil {
+		return err
+	}
 	if edit != nil {
 		edit(v)
 	}

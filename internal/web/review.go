@@ -288,6 +288,8 @@ func (h *Handler) lessonDecide(w http.ResponseWriter, r *http.Request) error {
 			case reviewFieldAlert(v, err):
 			case msgs["status"] != "":
 				v.Alert = v.T("lesson.refused")
+			case msgs["department_id"] != "":
+				v.Alert = v.T("improvements.refused.no_department")
 			default:
 				v.Alert = v.T("review.fix_errors")
 			}

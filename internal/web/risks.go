@@ -491,6 +491,8 @@ type riskView struct {
 	TNote      string
 	Done       bool
 	AcceptNote string
+	// Improvements are the incident lessons concerning the risk, and its re-assessment flag (IN-1).
+	Improvements improvementsSection
 }
 
 // LSteps and ISteps are the current matrix's likelihood and impact riskSteps.
@@ -570,6 +572,9 @@ func (h *Handler) renderRisk(w http.ResponseWriter, r *http.Request, status int,
 	}
 	h.fill(r, &v.page)
 	v.Title = rk.Title
+	if v.Improvements, err = h.improvementsFor(r, &v.page, "", rk.ID); err != nil {
+		return err
+	}
 	return h.render(w, r, status, "risks_risk", v)
 }
 
