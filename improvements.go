@@ -68,6 +68,7 @@ const (
 	ReleasedByLesson           = "lesson"
 	ReleasedByInternalAudit    = "internal_audit"
 	ReleasedByManagementReview = "management_review"
+	ReleasedByPatternChange    = "pattern_change" // a switch to a real-time pattern released it
 )
 
 // MaxLessonLinks bounds the measures (and, separately, the risks) a lesson names.

@@ -404,5 +404,29 @@ func TestImprovementFollowsThePattern(t *testing.T) {
 		if a, err := f.svc.Checks.Action(ctx, mgr, l2.ImprovementActionID); err != nil || a.Action.DepartmentID != units[fd.Matrix[hikeshi.ActivityImprovement].Lead] {
 			t.Fatalf("field-driven action: %+v %v", a.Action, err)
 		}
+
+		// Back to traditional: a new lesson waits. Switching to field-driven
+		// releases it at once, to the unit responsible under the new pattern.
+		apply(hikeshi.PatternTraditional)
+		l3, err := f.svc.Reviews.AddLesson(ctx, csirt, s.inc.ID, service.LessonInput{Text: "d", ProposedChange: "e", Kind: hikeshi.MeasureProcess})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l3, err = accept(t, f, csirt, l3.ID); err != nil || l3.ImprovementActionID != "" {
+			t.Fatalf("traditional again: %+v %v", l3, err)
+		}
+		apply(hikeshi.PatternFieldDriven)
+		got, _ = f.svc.Reviews.GetLesson(ctx, csirt, l3.ID)
+		if got.ImprovementActionID == "" {
+			t.Fatal("switching to field-driven left the waiting lesson waiting")
+		}
+		if a, err := f.svc.Checks.Action(ctx, mgr, got.ImprovementActionID); err != nil || a.Action.DepartmentID != units[fd.Matrix[hikeshi.ActivityImprovement].Lead] {
+			t.Fatalf("released action: %+v %v", a.Action, err)
+		}
+		// Switching between real-time patterns releases nothing twice.
+		apply(hikeshi.PatternIndependent)
+		if again, _ := f.svc.Reviews.GetLesson(ctx, csirt, l3.ID); again.ImprovementActionID != got.ImprovementActionID {
+			t.Errorf("the action changed on a second switch: %q → %q", got.ImprovementActionID, again.ImprovementActionID)
+		}
 	})
 }

@@ -19,7 +19,10 @@ import (
 // pattern routed (tasks routed by an activity, corrective actions from
 // lessons) moves to the new responsible department in the same transaction,
 // with an audit entry per moved item.
-type Patterns struct{ base }
+type Patterns struct {
+	base
+	improvements *Improvements // releases waiting improvements when the trigger becomes real time
+}
 
 // PatternInput is a change of the organisation's pattern.
 type PatternInput struct {
@@ -121,9 +124,11 @@ func (s *Patterns) Apply(ctx context.Context, actor hikeshi.Actor, in PatternInp
 		p := plan.Pattern
 		p.ID, p.CreatedBy, p.CreatedAt = hikeshi.NewID(), actor.UserID, now
 		var before any
+		wasRealTime := true // no pattern: improvements are real time
 		if cur, err := tx.CurrentOrgPattern(ctx); err == nil {
 			p.Version = cur.Version + 1
 			before = patternAudit(cur)
+			wasRealTime = cur.Trigger.RealTime()
 		} else if errors.Is(err, hikeshi.ErrNotFound) {
 			p.Version = 1
 		} else {
@@ -142,6 +147,13 @@ func (s *Patterns) Apply(ctx context.Context, actor hikeshi.Actor, in PatternInp
 			if err := s.audit(ctx, tx, actor, "pattern.route", m.Item.Entity, m.Item.ID,
 				map[string]any{"department_id": m.From},
 				map[string]any{"department_id": m.To, "activity": m.Item.Activity, "pattern_version": p.Version}); err != nil {
+				return err
+			}
+		}
+		// Lessons that waited for an audit or a review under the old
+		// pattern go to work now that incident results start improvement.
+		if !wasRealTime && p.Trigger.RealTime() && s.improvements != nil {
+			if err := s.improvements.release(ctx, tx, actor, hikeshi.ReleasedByPatternChange); err != nil {
 				return err
 			}
 		}

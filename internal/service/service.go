@@ -86,6 +86,7 @@ func New(st hikeshi.Store, o Options) *Services {
 	s.Tasks.patterns = s.Patterns
 	s.Management.checks = s.Checks
 	s.Improvements.patterns, s.Improvements.checks = s.Patterns, s.Checks
+	s.Patterns.improvements = s.Improvements
 	s.Reviews.improvements, s.Management.improvements, s.Checks.improvements = s.Improvements, s.Improvements, s.Improvements
 	s.Incidents.observers = []incidentObserver{s.Clocks}
 	s.Incidents.closeCheck = func(ctx context.Context, tx hikeshi.Tx, i hikeshi.Incident) error {

@@ -89,6 +89,8 @@ func TestImprovementPagesInBothLanguages(t *testing.T) {
 			}
 			wantContains(t, c.get("/incidents/"+inc.ID), "/isms/actions/"+got.ImprovementActionID, waiting)
 			wantContains(t, c.get("/lessons"), "/isms/actions/"+got.ImprovementActionID)
+			// The action links back to its lesson.
+			wantContains(t, c.get("/isms/actions/"+got.ImprovementActionID), "/lessons/"+got.ID+"/improvement")
 			wantContains(t, c.get("/improvements?measure="+m.ID), inc.Number, "/isms/actions/"+got.ImprovementActionID, waitingLabel)
 			wantStatus(t, c.get("/improvements?state=<script>&measure="+strings.Repeat("x", 100)), http.StatusOK)
 

@@ -28,7 +28,7 @@ CREATE TABLE improvements (
     department_id TEXT REFERENCES departments (id),
     state         TEXT NOT NULL CHECK (state IN ('waiting', 'open')),
     action_id     TEXT REFERENCES corrective_actions (id),
-    released_by   TEXT NOT NULL DEFAULT '' CHECK (released_by IN ('', 'lesson', 'internal_audit', 'management_review')),
+    released_by   TEXT NOT NULL DEFAULT '' CHECK (released_by IN ('', 'lesson', 'internal_audit', 'management_review', 'pattern_change')),
     accepted_at   TEXT NOT NULL,
     opened_at     TEXT,
     created_by    TEXT REFERENCES users (id),
