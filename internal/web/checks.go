@@ -278,9 +278,7 @@ func (h *Handler) auditsList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	h.fill(r, &v.page)
-	if n := r.URL.Query().Get("n"); n != "" && h.tr.Has(v.Lang, "checks.notice."+n) {
-		v.Notice = v.T("checks.notice." + n)
-	}
+	h.notice(r, &v.page, "checks")
 	return h.render(w, r, http.StatusOK, "audits_list", v)
 }
 
@@ -392,9 +390,7 @@ func (h *Handler) renderAudit(w http.ResponseWriter, r *http.Request, status int
 	v.Active = "isms"
 	h.fill(r, &v.page)
 	v.Title = av.Audit.Title
-	if n := r.URL.Query().Get("n"); n != "" && h.tr.Has(v.Lang, "checks.notice."+n) {
-		v.Notice = v.T("checks.notice." + n)
-	}
+	h.notice(r, &v.page, "checks")
 	if adjust != nil {
 		adjust(v)
 	}
@@ -537,9 +533,7 @@ func (h *Handler) renderFinding(w http.ResponseWriter, r *http.Request, status i
 			FrameworkKey: f.RequirementRef.FrameworkKey, RequirementRef: f.RequirementRef.Ref, MeasureID: f.MeasureID}}
 	v.Active = "isms"
 	h.fill(r, &v.page)
-	if n := r.URL.Query().Get("n"); n != "" && h.tr.Has(v.Lang, "checks.notice."+n) {
-		v.Notice = v.T("checks.notice." + n)
-	}
+	h.notice(r, &v.page, "checks")
 	if adjust != nil {
 		adjust(v)
 	}
@@ -668,9 +662,7 @@ func (h *Handler) renderAction(w http.ResponseWriter, r *http.Request, status in
 	v.Active = "isms"
 	h.fill(r, &v.page)
 	v.Title = a.Title
-	if n := r.URL.Query().Get("n"); n != "" && h.tr.Has(v.Lang, "checks.notice."+n) {
-		v.Notice = v.T("checks.notice." + n)
-	}
+	h.notice(r, &v.page, "checks")
 	if adjust != nil {
 		adjust(v)
 	}
@@ -791,9 +783,7 @@ func (h *Handler) metricsList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	h.fill(r, &v.page)
-	if n := r.URL.Query().Get("n"); n != "" && h.tr.Has(v.Lang, "checks.notice."+n) {
-		v.Notice = v.T("checks.notice." + n)
-	}
+	h.notice(r, &v.page, "checks")
 	return h.render(w, r, http.StatusOK, "metrics_list", v)
 }
 
@@ -848,9 +838,7 @@ func (h *Handler) renderMetric(w http.ResponseWriter, r *http.Request, status in
 	v.Active = "isms"
 	h.fill(r, &v.page)
 	v.Title = mv.Metric.Name
-	if n := r.URL.Query().Get("n"); n != "" && h.tr.Has(v.Lang, "checks.notice."+n) {
-		v.Notice = v.T("checks.notice." + n)
-	}
+	h.notice(r, &v.page, "checks")
 	if adjust != nil {
 		adjust(v)
 	}

@@ -38,9 +38,7 @@ func (h *Handler) renderProgramme(w http.ResponseWriter, r *http.Request, status
 	v.Active = "isms"
 	h.fill(r, &v.page)
 	v.Title = p.Title
-	if n := r.URL.Query().Get("n"); n != "" && h.tr.Has(v.Lang, "checks.notice."+n) {
-		v.Notice = v.T("checks.notice." + n)
-	}
+	h.notice(r, &v.page, "checks")
 	if adjust != nil {
 		adjust(v)
 	}

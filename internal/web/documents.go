@@ -277,9 +277,7 @@ func (h *Handler) documentShowView(r *http.Request, id string) (*documentShowVie
 func (h *Handler) renderDocument(w http.ResponseWriter, r *http.Request, status int, v *documentShowView) error {
 	h.fill(r, &v.page)
 	v.Title = v.D.Document.Title
-	if n := r.URL.Query().Get("n"); n != "" && v.Notice == "" && h.tr.Has(v.Lang, "documents.notice."+n) {
-		v.Notice = v.T("documents.notice." + n)
-	}
+	h.notice(r, &v.page, "documents")
 	return h.render(w, r, status, "documents_show", v)
 }
 

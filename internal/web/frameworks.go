@@ -71,11 +71,7 @@ func (p *fwPage) ThemeName(theme string) string {
 }
 
 // notice sets the page's notice from ?n= (this area's own notices).
-func (h *Handler) fwNotice(r *http.Request, p *page) {
-	if n := r.URL.Query().Get("n"); n != "" && p.Notice == "" && h.tr.Has(p.Lang, "frameworks.notice."+n) {
-		p.Notice = p.T("frameworks.notice." + n)
-	}
-}
+func (h *Handler) fwNotice(r *http.Request, p *page) { h.notice(r, p, "frameworks") }
 
 // refusal localises a refused archive or delete (409): the alert for its
 // code, with the names after the message's colon for "referenced".

@@ -216,9 +216,7 @@ func (h *Handler) renderMgmt(w http.ResponseWriter, r *http.Request, status int,
 	v.Active = "isms"
 	h.fill(r, &v.page)
 	v.Title = m.Title
-	if n := r.URL.Query().Get("n"); n != "" && h.tr.Has(v.Lang, "management.notice."+n) {
-		v.Notice = v.T("management.notice." + n)
-	}
+	h.notice(r, &v.page, "management")
 	if adjust != nil {
 		adjust(v)
 	}

@@ -353,3 +353,12 @@ func (a *assets) handler() http.Handler {
 		http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(f.body))
 	})
 }
+
+// notice sets the page's notice from the redirect's ?n= when the area's
+// catalogue has "<area>.notice.<n>" and no notice is set yet; an unknown n
+// shows nothing.
+func (h *Handler) notice(r *http.Request, p *page, area string) {
+	if n := r.URL.Query().Get("n"); n != "" && p.Notice == "" && h.tr.Has(p.Lang, area+".notice."+n) {
+		p.Notice = p.T(area + ".notice." + n)
+	}
+}
