@@ -56,6 +56,9 @@ type Reader interface {
 	ImprovementReader
 	DashboardReader
 	AdvisorReader
+	AlertIntakeReader
+	AlertQueueReader
+	MailIntakeReader
 
 	FindDepartmentByID(ctx context.Context, id string) (Department, error)
 	FindDepartmentByName(ctx context.Context, name string) (Department, error)
@@ -100,6 +103,9 @@ type Tx interface {
 	ImprovementWriter
 	DashboardWriter
 	AdvisorWriter
+	AlertIntakeWriter
+	AlertQueueWriter
+	MailIntakeWriter
 
 	CreateDepartment(ctx context.Context, d Department) error
 	UpdateDepartment(ctx context.Context, d Department) error

@@ -45,7 +45,7 @@ type command struct {
 
 // commands lists every command in the order of the help text.
 var commands = []*command{
-	serveCmd, migrateCmd, userAddCmd, tokenCreateCmd, auditVerifyCmd, backupCmd, restoreCmd, catalogImportCmd, benchSimulateCmd, versionCmd,
+	serveCmd, migrateCmd, userAddCmd, tokenCreateCmd, auditVerifyCmd, backupCmd, restoreCmd, catalogImportCmd, benchSimulateCmd, benchIntakeCmd, benchMailCmd, versionCmd,
 }
 
 // cliActor is the actor of every change made from the command line, so that it

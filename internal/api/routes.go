@@ -53,7 +53,8 @@ const get, post, put, patch, del = http.MethodGet, http.MethodPost, http.MethodP
 func (h *Handler) table() []route {
 	return slices.Concat(h.coreRoutes(), h.triageRoutes(), h.taskRoutes(), h.evidenceRoutes(), h.clockRoutes(), h.reviewRoutes(),
 		h.documentRoutes(), h.riskRoutes(), h.frameworkRoutes(), h.checkRoutes(), h.managementRoutes(),
-		h.patternRoutes(), h.improvementRoutes(), h.dashboardRoutes(), h.advisorRoutes())
+		h.patternRoutes(), h.improvementRoutes(), h.dashboardRoutes(), h.advisorRoutes(),
+		h.alertIntakeRoutes(), h.alertQueueRoutes())
 }
 
 // coreRoutes are the operations of the foundation, reports and incidents.

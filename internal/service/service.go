@@ -42,6 +42,9 @@ type Services struct {
 	Improvements *Improvements
 	Dashboard    *Dashboard
 	Advisor      *Advisor
+	AlertIntake  *AlertIntake
+	AlertQueue   *AlertQueue
+	MailIntake   *MailIntake
 }
 
 // New builds the services. Zero options take the defaults.
@@ -81,6 +84,9 @@ func New(st hikeshi.Store, o Options) *Services {
 		Improvements: &Improvements{base: b},
 		Dashboard:    &Dashboard{base: b},
 		Advisor:      &Advisor{base: b},
+		AlertIntake:  &AlertIntake{base: b},
+		AlertQueue:   &AlertQueue{base: b},
+		MailIntake:   &MailIntake{base: b},
 	}
 	s.Triage.incidents = s.Incidents
 	s.Tasks.patterns = s.Patterns

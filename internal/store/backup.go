@@ -164,6 +164,12 @@ func backupTables() []backupTable {
 		{"improvement_measures", "lesson_id,measure_id", nil},
 		{"improvement_risks", "lesson_id,risk_id", nil},
 		{"improvements", "id", []string{"accepted_at", "opened_at", "created_at", "updated_at"}},
+		// area: alerts
+		{"alert_senders", "id", []string{"disabled_at", "last_alert_at", "created_at", "updated_at"}},
+		{"alert_suppressions", "id", []string{"expires_at", "last_hit_at", "disabled_at", "created_at", "updated_at"}},
+		{"alert_events", "id", []string{"first_seen", "last_seen", "decided_at", "created_at", "updated_at"}},
+		{"alerts", "id", []string{"occurred_at", "first_seen", "last_seen"}},
+		// area: mailintake
 		{"audit_log", "seq", []string{"at"}},
 		{"jobs", "id", []string{"run_at", "locked_until", "created_at", "updated_at", "finished_at"}},
 	}

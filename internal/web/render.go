@@ -147,10 +147,10 @@ type navItem struct {
 
 // builtAreas are the areas of comingAreas that exist: a role that may not use
 // one does not see it at all, rather than as "coming".
-var builtAreas = map[string]bool{"reports": true, "triage": true, "incidents": true, "tasks": true, "due": true, "lessons": true, "isms": true, "dashboard": true, "patterns": true}
+var builtAreas = map[string]bool{"reports": true, "triage": true, "incidents": true, "tasks": true, "due": true, "lessons": true, "isms": true, "dashboard": true, "patterns": true, "alerts": true}
 
 // areas of the navigation, in order; those not in builtAreas are still to come.
-var comingAreas = []string{"dashboard", "reports", "triage", "incidents", "tasks", "due", "lessons", "isms", "patterns"}
+var comingAreas = []string{"dashboard", "reports", "alerts", "triage", "incidents", "tasks", "due", "lessons", "isms", "patterns"}
 
 // fill sets the layout's fields of p for request r.
 func (h *Handler) fill(r *http.Request, p *page) {
@@ -169,6 +169,9 @@ func (h *Handler) fill(r *http.Request, p *page) {
 			it := navItem{Key: k, Label: p.T("nav." + k)}
 			if k == "reports" {
 				it.Href = "/reports" // every role: members see the reports they filed
+			}
+			if k == "alerts" && a.CanAnswerReports() {
+				it.Href = "/alerts" // the CSIRT's queue of alert events
 			}
 			if k == "triage" && a.CanAnswerReports() {
 				it.Href = "/triage"

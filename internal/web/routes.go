@@ -109,6 +109,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.registerImprovements(handle)
 	h.registerDashboard(handle)
 	h.registerAdvisor(handle)
+	h.registerAlerts(handle)
 
 	// Everything else is a friendly 404 (in the user's language).
 	mux.Handle("/", h.route(public, h.notFound))
