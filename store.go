@@ -59,6 +59,7 @@ type Reader interface {
 	AlertIntakeReader
 	AlertQueueReader
 	MailIntakeReader
+	AdvisoryReader
 
 	FindDepartmentByID(ctx context.Context, id string) (Department, error)
 	FindDepartmentByName(ctx context.Context, name string) (Department, error)
@@ -106,6 +107,7 @@ type Tx interface {
 	AlertIntakeWriter
 	AlertQueueWriter
 	MailIntakeWriter
+	AdvisoryWriter
 
 	CreateDepartment(ctx context.Context, d Department) error
 	UpdateDepartment(ctx context.Context, d Department) error

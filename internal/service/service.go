@@ -45,6 +45,7 @@ type Services struct {
 	AlertIntake  *AlertIntake
 	AlertQueue   *AlertQueue
 	MailIntake   *MailIntake
+	Advisories   *Advisories
 }
 
 // New builds the services. Zero options take the defaults.
@@ -87,6 +88,7 @@ func New(st hikeshi.Store, o Options) *Services {
 		AlertIntake:  &AlertIntake{base: b},
 		AlertQueue:   &AlertQueue{base: b},
 		MailIntake:   &MailIntake{base: b},
+		Advisories:   &Advisories{base: b},
 	}
 	s.Triage.incidents = s.Incidents
 	s.Tasks.patterns = s.Patterns

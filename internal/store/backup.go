@@ -170,6 +170,8 @@ func backupTables() []backupTable {
 		{"alert_events", "id", []string{"first_seen", "last_seen", "decided_at", "created_at", "updated_at"}},
 		{"alerts", "id", []string{"occurred_at", "first_seen", "last_seen"}},
 		// area: mailintake
+		// area: advisories
+		{"mail_messages", "id", []string{"received_at"}},
 		{"audit_log", "seq", []string{"at"}},
 		{"jobs", "id", []string{"run_at", "locked_until", "created_at", "updated_at", "finished_at"}},
 	}

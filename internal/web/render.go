@@ -147,10 +147,10 @@ type navItem struct {
 
 // builtAreas are the areas of comingAreas that exist: a role that may not use
 // one does not see it at all, rather than as "coming".
-var builtAreas = map[string]bool{"reports": true, "triage": true, "incidents": true, "tasks": true, "due": true, "lessons": true, "isms": true, "dashboard": true, "patterns": true, "alerts": true}
+var builtAreas = map[string]bool{"reports": true, "triage": true, "incidents": true, "tasks": true, "due": true, "lessons": true, "isms": true, "dashboard": true, "patterns": true, "alerts": true, "advisories": true}
 
 // areas of the navigation, in order; those not in builtAreas are still to come.
-var comingAreas = []string{"dashboard", "reports", "alerts", "triage", "incidents", "tasks", "due", "lessons", "isms", "patterns"}
+var comingAreas = []string{"dashboard", "reports", "alerts", "triage", "incidents", "tasks", "due", "lessons", "advisories", "isms", "patterns"}
 
 // fill sets the layout's fields of p for request r.
 func (h *Handler) fill(r *http.Request, p *page) {
@@ -187,6 +187,9 @@ func (h *Handler) fill(r *http.Request, p *page) {
 			}
 			if k == "lessons" && a.CanReadAll() {
 				it.Href = "/lessons"
+			}
+			if k == "advisories" {
+				it.Href = "/advisories" // every role reads the advisories published to it
 			}
 			if k == "isms" {
 				it.Href = "/isms" // every role reads the ISMS; departments edit what they own

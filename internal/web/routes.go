@@ -110,6 +110,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.registerDashboard(handle)
 	h.registerAdvisor(handle)
 	h.registerAlerts(handle)
+	h.registerAdvisories(handle)
 
 	// Everything else is a friendly 404 (in the user's language).
 	mux.Handle("/", h.route(public, h.notFound))
