@@ -49,9 +49,14 @@ type AuditProgramme struct {
 	PeriodStart string // a date
 	PeriodEnd   string // a date
 	Objectives  string
-	CreatedBy   string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// DepartmentID is the unit that owns the programme (the auditing
+	// unit); "" = none named. RoutedActivity is ActivityInternalAudit when
+	// the organisation's pattern chose it (decision 0038), "" when a person did.
+	DepartmentID   string
+	RoutedActivity Activity
+	CreatedBy      string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 // Validate checks the programme's own fields.

@@ -74,14 +74,19 @@ type ManagementReview struct {
 	Feedback    string // interested parties' feedback, as typed (9.3.2 d)
 	Minutes     string
 	// Inputs is the snapshot frozen when the review was held; nil while planned.
-	Inputs    *ReviewInputs
-	HeldBy    string
-	HeldAt    time.Time
-	ClosedBy  string
-	ClosedAt  time.Time
-	CreatedBy string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Inputs *ReviewInputs
+	// DepartmentID is the unit that prepares the review; "" = none named.
+	// RoutedActivity is ActivityManagementReview when the organisation's
+	// pattern chose it (decision 0038), "" when a person did.
+	DepartmentID   string
+	RoutedActivity Activity
+	HeldBy         string
+	HeldAt         time.Time
+	ClosedBy       string
+	ClosedAt       time.Time
+	CreatedBy      string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 // Validate checks the review's own fields (not the references).

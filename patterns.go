@@ -51,10 +51,13 @@ func PatternKindsUsed(m PatternMatrix) []DepartmentKind {
 }
 
 // RoutedItem is a piece of open work whose department the pattern chose:
-// a task routed by an activity, or a corrective action from a lesson
-// (routed by ActivityImprovement).
+// a task routed by an activity, a corrective action from a lesson (routed by
+// ActivityImprovement), or an ISMS item given no department by a person
+// (decision 0038): a risk (ActivityRiskAssessment), a basic policy or rules
+// document (ActivityBasicPolicy, ActivityRules), an audit programme
+// (ActivityInternalAudit) or a management review (ActivityManagementReview).
 type RoutedItem struct {
-	Entity       string // "task" or "corrective_action"
+	Entity       string // one of the Routed* entities
 	ID           string
 	Title        string
 	IncidentID   string // tasks: the incident (for visibility checks)
@@ -64,9 +67,19 @@ type RoutedItem struct {
 
 // The routed items' entities.
 const (
-	RoutedTask   = "task"
-	RoutedAction = "corrective_action"
+	RoutedTask      = "task"
+	RoutedAction    = "corrective_action"
+	RoutedRisk      = "risk"
+	RoutedDocument  = "document"
+	RoutedProgramme = "audit_programme"
+	RoutedMgmt      = "management_review"
 )
+
+// RoutedEntities lists the routed items' entities in the order
+// FindRoutedWork returns them.
+func RoutedEntities() []string {
+	return []string{RoutedTask, RoutedAction, RoutedRisk, RoutedDocument, RoutedProgramme, RoutedMgmt}
+}
 
 // OrgPatternReader is the read side of IN-2: the organisation's pattern — the responsibility matrix mapped onto its departments — and the routing of work by it.
 type OrgPatternReader interface {
@@ -76,8 +89,11 @@ type OrgPatternReader interface {
 	// FindOrgPatterns lists versions newest first (keyset on id).
 	FindOrgPatterns(ctx context.Context, p Page) ([]OrgPattern, error)
 	// FindRoutedWork lists the open work the pattern routed: active tasks
-	// with a routed activity and active corrective actions from lessons.
-	FindRoutedWork(ctx context.Context) ([]RoutedItem, error)
+	// with a routed activity, active corrective actions from lessons, and
+	// the open routed ISMS items — risks, documents not archived, audit
+	// programmes whose period ends on or after today (a date), management
+	// reviews planned or held.
+	FindRoutedWork(ctx context.Context, today string) ([]RoutedItem, error)
 }
 
 // OrgPatternWriter is the write side of IN-2: the organisation's pattern — the responsibility matrix mapped onto its departments — and the routing of work by it.
@@ -86,6 +102,10 @@ type OrgPatternWriter interface {
 	CreateOrgPattern(ctx context.Context, p OrgPattern) error
 	// MarkTaskRouted records the activity by which a task's department was chosen.
 	MarkTaskRouted(ctx context.Context, taskID string, a Activity) error
+	// MarkRouted records (a != "") or clears (a == "") the activity by which
+	// an ISMS item's department was chosen (RoutedRisk, RoutedDocument,
+	// RoutedProgramme, RoutedMgmt).
+	MarkRouted(ctx context.Context, entity, id string, a Activity) error
 	// MoveRoutedItem moves an open routed item to another department,
 	// dropping an assignee/owner who is not a member of it.
 	MoveRoutedItem(ctx context.Context, it RoutedItem, departmentID string, at time.Time) error

@@ -77,13 +77,20 @@ func runServe(e *env, c *command, args []string) error {
 	log.Info("database ready", "db", db.Describe(), "schema_version", version)
 
 	svc := service.New(db, service.Options{})
+	// Runs before the database closes: the alert intake's writer commits
+	// what is queued (after Run has let every request finish) and stops.
+	defer svc.AlertIntake.Close()
 	if *withDemo {
 		if err := loadDemo(ctx, e, log, svc, baseURL); err != nil {
 			return err
 		}
 	}
 	if cfg.SMTPAddr != "" {
-		log.Warn("the mail intake is not part of this build yet; --smtp-addr is ignored", "smtp_addr", cfg.SMTPAddr)
+		stopMail, err := startMailIntake(ctx, cfg, log, svc, baseURL)
+		if err != nil {
+			return err
+		}
+		defer stopMail()
 	}
 
 	clock := hikeshi.SystemClock{}

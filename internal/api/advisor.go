@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"reflect"
+	"time"
 
 	"github.com/hikeshi/hikeshi"
 	"github.com/hikeshi/hikeshi/internal/service"
@@ -35,29 +35,27 @@ func (h *Handler) advisorRoutes() []route {
 			doc: "Every field is optional and overrides the default organisation (200 incidents a year, 5 + 20 + 5 staff, audits every 6 months, seed 1, one year). " +
 				"Deterministic: the same input and seed give the same numbers. Durations are hours; shares are 0–1. Bad input is a 422 naming the field with its range." + limits,
 			body: simInputJSON{}, optionalBody: true, status: http.StatusOK, resp: simReportJSON{}, handle: h.simulate},
+		{method: post, path: "/patterns/simulations", op: "startSimulation", tag: "patterns", summary: "Start the what-if simulation in the background",
+			doc: "The same input as simulatePatterns, for runs up to ten times its limit (larger ones are a 422 with the estimate). " +
+				"Poll the Location for the progress and the report; it is kept 30 minutes after the run and only you read it. " +
+				"One background run per person at a time (else 429).",
+			body: simInputJSON{}, optionalBody: true, status: http.StatusCreated, resp: simJobJSON{}, handle: h.startSimulation},
+		{method: get, path: "/patterns/simulations/{id}", op: "getSimulation", tag: "patterns", summary: "A background simulation: progress, then the report",
+			status: http.StatusOK, resp: simJobJSON{}, handle: h.getSimulation},
 	}
 }
 
-// number is a JSON number. The OpenAPI generator has no float64 schema yet,
-// so it documents number as any value (valueType).
-type number float64
+func init() { enums["sim_job_state"] = []string{"running", "done", "failed"} }
 
-func (number) valueType() reflect.Type { return rawType }
-
-// seedNumber is a seed, a whole number 0 – 2⁶⁴−1.
-type seedNumber uint64
-
-func (seedNumber) valueType() reflect.Type { return rawType }
-
-// numberIn and seedIn are the optional inputs (pointers; the schema
-// generator asks a nil pointer for its valueType).
+// number, seedNumber (a seed, a whole number 0 – 2⁶⁴−1) and the optional
+// inputs numberIn and seedIn are plain float64 and uint64: the OpenAPI
+// generator documents them as number and integer (uint64).
 type (
-	numberIn float64
-	seedIn   uint64
+	number     = float64
+	seedNumber = uint64
+	numberIn   = float64
+	seedIn     = uint64
 )
-
-func (*numberIn) valueType() reflect.Type { return rawType }
-func (*seedIn) valueType() reflect.Type   { return rawType }
 
 func clean(x float64) number {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
@@ -330,15 +328,74 @@ func (h *Handler) simulate(c *call) error {
 	if err != nil {
 		return simProblem(err)
 	}
+	return c.json(http.StatusOK, toSimReport(run))
+}
+
+func toEstimate(e sim.Estimate, seconds float64) estimateJSON {
+	return estimateJSON{Patterns: e.Patterns, Incidents: e.Incidents, RoutineTasks: e.RoutineTasks, Events: e.Events, Seconds: clean(seconds)}
+}
+
+func toSimReport(run service.SimRun) simReportJSON {
 	rep := run.Report
-	e := rep.Estimate
 	out := simReportJSON{Seed: seedNumber(rep.Config.Seed), Years: clean(rep.Config.Years), IncidentsYear: clean(rep.Config.IncidentsPerYear),
-		Deterministic: true, ElapsedSeconds: clean(run.Elapsed.Seconds()), Results: []simResultJSON{},
-		Estimate: estimateJSON{Patterns: e.Patterns, Incidents: e.Incidents, RoutineTasks: e.RoutineTasks, Events: e.Events, Seconds: clean(run.Seconds)}}
+		Deterministic: true, ElapsedSeconds: clean(run.Elapsed.Seconds()), Results: []simResultJSON{}, Estimate: toEstimate(rep.Estimate, run.Seconds)}
 	for _, r := range rep.Results {
 		out.Results = append(out.Results, toSimResult(r))
 	}
-	return c.json(http.StatusOK, out)
+	return out
+}
+
+// simJobJSON: decision 0038.
+type simJobJSON struct {
+	ID          string         `json:"id" format:"uuid"`
+	State       string         `json:"state" enum:"sim_job_state"`
+	Percent     int            `json:"percent" doc:"0–100; 100 only once finished."`
+	EventsDone  int64          `json:"events_done"`
+	EventsTotal int64          `json:"events_total"`
+	Estimate    estimateJSON   `json:"estimate"`
+	StartedAt   time.Time      `json:"started_at"`
+	FinishedAt  *time.Time     `json:"finished_at"`
+	Report      *simReportJSON `json:"report" doc:"When done."`
+	Error       *problemJSON   `json:"error" doc:"When failed: the problem a synchronous run would have answered."`
+}
+
+func toSimJob(j service.SimJob) simJobJSON {
+	out := simJobJSON{ID: j.ID, State: "running", Percent: j.Percent(), EventsDone: j.Done, EventsTotal: j.Total,
+		Estimate: toEstimate(j.Estimate, j.Seconds), StartedAt: j.Started.UTC(), FinishedAt: timePtr(j.FinishedAt)}
+	switch {
+	case j.Finished && j.Err != nil:
+		out.State = "failed"
+		p, _, internal := classify(j.Err)
+		if internal {
+			p.Detail = "The simulation failed."
+		}
+		out.Error = &p
+	case j.Finished:
+		out.State = "done"
+		r := toSimReport(j.Run)
+		out.Report = &r
+	}
+	return out
+}
+
+func (h *Handler) startSimulation(c *call) error {
+	var in simInputJSON
+	if err := c.decode(&in); err != nil {
+		return err
+	}
+	j, err := h.svc.Advisor.StartSimulation(c.actor, in.config())
+	if err != nil {
+		return simProblem(err)
+	}
+	return c.created(Prefix+"/patterns/simulations/"+j.ID, toSimJob(j))
+}
+
+func (h *Handler) getSimulation(c *call) error {
+	j, err := h.svc.Advisor.SimJob(c.actor, c.r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return c.json(http.StatusOK, toSimJob(j))
 }
 
 // simProblem answers a rate-limited run with Retry-After.
@@ -347,6 +404,12 @@ func simProblem(err error) error {
 	if errors.As(err, &rl) {
 		e := newError(kindRateLimited, "Too many simulations; try again later.")
 		e.header = http.Header{"Retry-After": {fmt.Sprint(int(math.Ceil(max(rl.Wait.Seconds(), 1))))}}
+		return e
+	}
+	var running *service.SimRunningError
+	if errors.As(err, &running) {
+		e := newError(kindRateLimited, "A simulation of yours is still running: "+Prefix+"/patterns/simulations/"+running.JobID)
+		e.header = http.Header{"Retry-After": {"5"}}
 		return e
 	}
 	return err

@@ -40,6 +40,9 @@ type Options struct {
 	// Limiter bounds requests per token (per client address before
 	// authentication). Nil gives a burst of 100 and then 20 per second.
 	Limiter *httpx.Limiter
+	// SenderLimiter bounds requests per alert sender's token on the intake
+	// endpoints. Nil gives IntakeSenderRate per second.
+	SenderLimiter *httpx.Limiter
 }
 
 // Handler serves /api/v1.
@@ -49,6 +52,8 @@ type Handler struct {
 	baseURL string
 	limiter *httpx.Limiter
 	routes  []route
+
+	senderLimiter *httpx.Limiter // alert senders' tokens, on the intake endpoints
 
 	docOnce sync.Once
 	doc     []byte
@@ -62,6 +67,10 @@ func New(o Options) *Handler {
 	}
 	if h.limiter == nil {
 		h.limiter = httpx.NewLimiter(20, 100)
+	}
+	h.senderLimiter = o.SenderLimiter
+	if h.senderLimiter == nil {
+		h.senderLimiter = httpx.NewLimiter(IntakeSenderRate, IntakeSenderBurst)
 	}
 	h.routes = h.table()
 	return h
@@ -187,6 +196,9 @@ func (h *Handler) serve(rt *route) http.Handler {
 // admit authenticates the caller, applies the rate limit and checks the
 // query string against the route's declared parameters.
 func (h *Handler) admit(c *call) error {
+	if c.rt.tag == intakeTag {
+		return h.admitIntake(c) // alert senders' own tokens (alertintake.go)
+	}
 	key := "ip:" + httpx.ClientIP(c.r)
 	var authErr error
 	if !c.rt.public {

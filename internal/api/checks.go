@@ -113,19 +113,22 @@ func (h *Handler) checkRoutes() []route {
 // ---- programmes ----
 
 type programmeJSON struct {
-	ID          string    `json:"id" format:"uuid"`
-	Year        int       `json:"year"`
-	Title       string    `json:"title"`
-	PeriodStart string    `json:"period_start" format:"date"`
-	PeriodEnd   string    `json:"period_end" format:"date"`
-	Objectives  string    `json:"objectives" doc:"Plain text; never HTML."`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	ID          string `json:"id" format:"uuid"`
+	Year        int    `json:"year"`
+	Title       string `json:"title"`
+	PeriodStart string `json:"period_start" format:"date"`
+	PeriodEnd   string `json:"period_end" format:"date"`
+	Objectives  string `json:"objectives" doc:"Plain text; never HTML."`
+	// DepartmentID and RoutedActivity: decision 0038.
+	DepartmentID   *string   `json:"department_id" format:"uuid" doc:"The unit that owns the programme; null when none is named and no pattern is chosen."`
+	RoutedActivity string    `json:"routed_activity" doc:"internal_audit when the organisation's pattern chose the department (a pattern change moves it while the programme's period lasts); empty when a person did."`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
 }
 
 func toProgramme(p hikeshi.AuditProgramme) programmeJSON {
 	return programmeJSON{ID: p.ID, Year: p.Year, Title: p.Title, PeriodStart: p.PeriodStart, PeriodEnd: p.PeriodEnd, Objectives: p.Objectives,
-		CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()}
+		DepartmentID: strPtr(p.DepartmentID), RoutedActivity: string(p.RoutedActivity), CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()}
 }
 
 type programmeInputJSON struct {
@@ -134,10 +137,13 @@ type programmeInputJSON struct {
 	PeriodStart string `json:"period_start" format:"date"`
 	PeriodEnd   string `json:"period_end" format:"date"`
 	Objectives  string `json:"objectives,omitempty"`
+	// DepartmentID: decision 0038.
+	DepartmentID string `json:"department_id,omitempty" format:"uuid" doc:"The unit that owns the programme. Omitted on creation: the unit responsible for internal audit under the organisation's pattern; omitted on a change: kept."`
 }
 
 func (in programmeInputJSON) input() service.ProgrammeInput {
-	return service.ProgrammeInput{Year: in.Year, Title: in.Title, PeriodStart: in.PeriodStart, PeriodEnd: in.PeriodEnd, Objectives: in.Objectives}
+	return service.ProgrammeInput{Year: in.Year, Title: in.Title, PeriodStart: in.PeriodStart, PeriodEnd: in.PeriodEnd, Objectives: in.Objectives,
+		DepartmentID: in.DepartmentID}
 }
 
 func (h *Handler) listProgrammes(c *call) error {

@@ -30,7 +30,7 @@ func (h *Handler) dashboardRoutes() []route {
 				"Restricted incidents (TLP:RED, AMBER+STRICT) are counted like any other. Durations are in seconds; median and p90 " +
 				"use the nearest-rank method. A department's reporting figures are given only from 3 reports in the period " +
 				"(smaller ones are folded into other).",
-			params: []param{{name: "days", typ: "integer", doc: "The period ending now: 30, 90 (the default) or 365 days. Anything else is a 400 naming the range (field days, code range)."}},
+			params: []param{{name: "days", typ: "integer", doc: "The period ending now: 30, 90 (the default) or 365 days. Anything else is a 422 naming the range (field days, code range)."}},
 			status: http.StatusOK, resp: dashboardJSON{}, handle: h.getDashboard},
 	}
 }
@@ -158,12 +158,10 @@ func (h *Handler) getDashboard(c *call) error {
 	days := hikeshi.DashboardDefaultDays
 	if s := c.param("days"); s != "" {
 		n, err := strconv.Atoi(s)
-		if err != nil || !hikeshi.ValidDashboardDays(n) {
-			// A 400 naming the range: the document gives GET operations no
-			// 422 (openapi.go); the service refuses the same with a 422.
-			return fieldError("days", "range", "days must be one of 30, 90 or 365.")
+		if err != nil {
+			n = -1 // not a whole number: refused by the service like any value outside the range
 		}
-		days = n
+		days = n // the service refuses a bad value with a 422 naming the range, as the page does
 	}
 	d, err := h.svc.Dashboard.Get(c.ctx(), c.actor, days)
 	if err != nil {

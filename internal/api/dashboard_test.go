@@ -58,7 +58,7 @@ func TestDashboardAPI(t *testing.T) {
 			t.Errorf("365 days: %d days, %d months", d.Days, len(d.Loop.Months))
 		}
 		for _, bad := range []string{"0", "7", "-90", "abc", "1e3", "99999999999999999999", "%3Cscript%3E"} {
-			p := e.get("/api/v1/dashboard?days="+bad, csirtToken).problem(kindBadRequest)
+			p := e.get("/api/v1/dashboard?days="+bad, csirtToken).problem(kindValidation)
 			wantField(t, p, "days", "range")
 			if !strings.Contains(p.Detail+mustJSON(t, p), "30, 90 or 365") {
 				t.Errorf("days=%s: the problem does not name the range: %+v", bad, p)

@@ -46,33 +46,37 @@ func (h *Handler) managementRoutes() []route {
 }
 
 type mgmtReviewJSON struct {
-	ID          string                `json:"id" format:"uuid"`
-	Title       string                `json:"title"`
-	PeriodFrom  string                `json:"period_from" format:"date" doc:"The first day the review covers."`
-	PeriodTo    string                `json:"period_to" format:"date" doc:"The last day it covers (inclusive; times are UTC)."`
-	MeetingDate string                `json:"meeting_date" format:"date"`
-	ChairID     string                `json:"chair_id" format:"uuid"`
-	AttendeeIDs []string              `json:"attendee_ids"`
-	Status      string                `json:"status" enum:"management_review_status"`
-	Issues      string                `json:"issues" doc:"Changes in external and internal issues, as typed (clause 9.3.2 b). Plain text."`
-	Feedback    string                `json:"feedback" doc:"Interested parties' feedback, as typed (clause 9.3.2 d). Plain text."`
-	Minutes     string                `json:"minutes" doc:"Plain text."`
-	HeldBy      *string               `json:"held_by" format:"uuid"`
-	HeldAt      *time.Time            `json:"held_at"`
-	ClosedBy    *string               `json:"closed_by" format:"uuid"`
-	ClosedAt    *time.Time            `json:"closed_at"`
-	CreatedAt   time.Time             `json:"created_at"`
-	UpdatedAt   time.Time             `json:"updated_at"`
-	InputsLive  *bool                 `json:"inputs_live" doc:"True while planned (inputs compiled at this request), false once held (the snapshot); null in lists."`
-	Inputs      *hikeshi.ReviewInputs `json:"inputs,omitempty" doc:"The inputs compiled from the period (single reads only): (a) prev_*; (b) documents, scope_changed; (c) findings_by_type, actions_*, metrics (result met, missed or no_value), audits, programmes; (e) risks_by_level, treatments_overdue, reviews_overdue, acceptances; (f) ofis, lessons (text empty and restricted true for TLP:RED and AMBER+STRICT incidents); incidents. Lists hold at most 200 items."`
-	Decisions   []mgmtDecisionJSON    `json:"decisions,omitempty" doc:"The decisions with their corrective actions as they stand now (single reads only)."`
-	CanEdit     bool                  `json:"can_edit" doc:"Whether the caller may change the review now."`
+	ID          string   `json:"id" format:"uuid"`
+	Title       string   `json:"title"`
+	PeriodFrom  string   `json:"period_from" format:"date" doc:"The first day the review covers."`
+	PeriodTo    string   `json:"period_to" format:"date" doc:"The last day it covers (inclusive; times are UTC)."`
+	MeetingDate string   `json:"meeting_date" format:"date"`
+	ChairID     string   `json:"chair_id" format:"uuid"`
+	AttendeeIDs []string `json:"attendee_ids"`
+	Status      string   `json:"status" enum:"management_review_status"`
+	Issues      string   `json:"issues" doc:"Changes in external and internal issues, as typed (clause 9.3.2 b). Plain text."`
+	Feedback    string   `json:"feedback" doc:"Interested parties' feedback, as typed (clause 9.3.2 d). Plain text."`
+	Minutes     string   `json:"minutes" doc:"Plain text."`
+	// DepartmentID and RoutedActivity: decision 0038.
+	DepartmentID   *string               `json:"department_id" format:"uuid" doc:"The unit that prepares the review; null when none is named and no pattern is chosen."`
+	RoutedActivity string                `json:"routed_activity" doc:"management_review when the organisation's pattern chose the department (a pattern change moves it while the review is planned or held); empty when a person did."`
+	HeldBy         *string               `json:"held_by" format:"uuid"`
+	HeldAt         *time.Time            `json:"held_at"`
+	ClosedBy       *string               `json:"closed_by" format:"uuid"`
+	ClosedAt       *time.Time            `json:"closed_at"`
+	CreatedAt      time.Time             `json:"created_at"`
+	UpdatedAt      time.Time             `json:"updated_at"`
+	InputsLive     *bool                 `json:"inputs_live" doc:"True while planned (inputs compiled at this request), false once held (the snapshot); null in lists."`
+	Inputs         *hikeshi.ReviewInputs `json:"inputs,omitempty" doc:"The inputs compiled from the period (single reads only): (a) prev_*; (b) documents, scope_changed; (c) findings_by_type, actions_*, metrics (result met, missed or no_value), audits, programmes; (e) risks_by_level, treatments_overdue, reviews_overdue, acceptances; (f) ofis, lessons (text empty and restricted true for TLP:RED and AMBER+STRICT incidents); incidents. Lists hold at most 200 items."`
+	Decisions      []mgmtDecisionJSON    `json:"decisions,omitempty" doc:"The decisions with their corrective actions as they stand now (single reads only)."`
+	CanEdit        bool                  `json:"can_edit" doc:"Whether the caller may change the review now."`
 }
 
 func toMgmtReview(m hikeshi.ManagementReview) mgmtReviewJSON {
 	out := mgmtReviewJSON{ID: m.ID, Title: m.Title, PeriodFrom: m.PeriodFrom, PeriodTo: m.PeriodTo, MeetingDate: m.MeetingDate, ChairID: m.ChairID,
 		AttendeeIDs: m.AttendeeIDs, Status: string(m.Status), Issues: m.Issues, Feedback: m.Feedback, Minutes: m.Minutes, HeldBy: strPtr(m.HeldBy),
-		HeldAt: timePtr(m.HeldAt), ClosedBy: strPtr(m.ClosedBy), ClosedAt: timePtr(m.ClosedAt), CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC()}
+		HeldAt: timePtr(m.HeldAt), ClosedBy: strPtr(m.ClosedBy), ClosedAt: timePtr(m.ClosedAt), CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC(),
+		DepartmentID: strPtr(m.DepartmentID), RoutedActivity: string(m.RoutedActivity)}
 	if out.AttendeeIDs == nil {
 		out.AttendeeIDs = []string{}
 	}
@@ -104,11 +108,13 @@ type mgmtReviewInputJSON struct {
 	Issues      string   `json:"issues,omitempty"`
 	Feedback    string   `json:"feedback,omitempty"`
 	Minutes     string   `json:"minutes,omitempty"`
+	// DepartmentID: decision 0038.
+	DepartmentID string `json:"department_id,omitempty" format:"uuid" doc:"The unit that prepares the review. Omitted on creation: the unit responsible for management review under the organisation's pattern; omitted on a change: kept."`
 }
 
 func (in mgmtReviewInputJSON) input() service.MgmtReviewInput {
 	return service.MgmtReviewInput{Title: in.Title, PeriodFrom: in.PeriodFrom, PeriodTo: in.PeriodTo, MeetingDate: in.MeetingDate,
-		ChairID: in.ChairID, AttendeeIDs: in.AttendeeIDs, Issues: in.Issues, Feedback: in.Feedback, Minutes: in.Minutes}
+		ChairID: in.ChairID, AttendeeIDs: in.AttendeeIDs, Issues: in.Issues, Feedback: in.Feedback, Minutes: in.Minutes, DepartmentID: in.DepartmentID}
 }
 
 type mgmtDecisionJSON struct {

@@ -238,6 +238,11 @@ func (g *schemaGen) operation(rt *route) map[string]any {
 		responses["415"] = ref("UnsupportedMediaType")
 		responses["422"] = ref("Validation")
 	}
+	if len(rt.params) > 0 {
+		// Query parameters are validated like a body: a bad value is a
+		// 422 naming the parameter.
+		responses["422"] = ref("Validation")
+	}
 	op["responses"] = responses
 	return op
 }
@@ -297,6 +302,14 @@ func (g *schemaGen) of(t reflect.Type) map[string]any {
 		return map[string]any{"type": "integer"}
 	case reflect.Int64:
 		return map[string]any{"type": "integer", "format": "int64"}
+	case reflect.Uint, reflect.Uint32:
+		return map[string]any{"type": "integer", "minimum": 0}
+	case reflect.Uint64:
+		return map[string]any{"type": "integer", "format": "uint64", "minimum": 0}
+	case reflect.Float32:
+		return map[string]any{"type": "number", "format": "float"}
+	case reflect.Float64:
+		return map[string]any{"type": "number", "format": "double"}
 	case reflect.Slice:
 		return map[string]any{"type": "array", "items": g.of(t.Elem())}
 	case reflect.Map:

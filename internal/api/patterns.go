@@ -14,7 +14,7 @@ func init() {
 	enums["pattern_activity"] = stringsOf(hikeshi.Activities())
 	enums["pattern_kind"] = stringsOf(hikeshi.PatternUnitKinds())
 	enums["improvement_trigger"] = []string{string(hikeshi.TriggerAuditResults), string(hikeshi.TriggerIncidentResults)}
-	enums["routed_entity"] = []string{hikeshi.RoutedTask, hikeshi.RoutedAction}
+	enums["routed_entity"] = hikeshi.RoutedEntities()
 }
 
 // patternRoutes are the operations of IN-2: the organisation's pattern — the responsibility matrix mapped onto its departments — and the routing of work by it.
@@ -106,9 +106,23 @@ type patternMoveJSON struct {
 	ToDepartmentID   string `json:"to_department_id" format:"uuid"`
 }
 
+// patternReleaseJSON: decision 0038.
+type patternReleaseJSON struct {
+	ImprovementID  string  `json:"improvement_id" format:"uuid"`
+	LessonID       string  `json:"lesson_id" format:"uuid"`
+	IncidentID     string  `json:"incident_id" format:"uuid"`
+	Hidden         bool    `json:"hidden" doc:"True when you may not see the incident (TLP:RED, AMBER+STRICT): incident_number and lesson are then empty."`
+	IncidentNumber string  `json:"incident_number"`
+	Lesson         string  `json:"lesson" doc:"The lesson's first line."`
+	ToDepartmentID *string `json:"to_department_id" format:"uuid" doc:"Where the action goes; null when neither the pattern nor the lesson says (the incident owner's department, or it keeps waiting)."`
+}
+
 type patternPreviewJSON struct {
 	Pattern orgPatternJSON    `json:"pattern" doc:"The new version; id, version and created_at are empty in a preview."`
-	Moves   []patternMoveJSON `json:"moves"`
+	Moves   []patternMoveJSON `json:"moves" doc:"Open work the pattern routed that moves: tasks, improvement actions, and ISMS items given no unit by a person (risks, basic policy and rules documents, audit programmes, management reviews)."`
+	// Releases and ReleasesMore: decision 0038.
+	Releases     []patternReleaseJSON `json:"releases" doc:"Waiting improvements that a switch from an audit-triggered to a real-time pattern opens at once (at most 200)."`
+	ReleasesMore bool                 `json:"releases_more" doc:"More improvements wait than are listed; all of them are released."`
 }
 
 func toCells(m hikeshi.PatternMatrix) []patternCellJSON {
@@ -171,6 +185,11 @@ func toPreview(p service.PatternPreview) patternPreviewJSON {
 	for _, m := range p.Moves {
 		out.Moves = append(out.Moves, patternMoveJSON{Entity: m.Item.Entity, ID: m.Item.ID, Title: m.Item.Title, Hidden: m.Hidden,
 			IncidentID: m.Item.IncidentID, Activity: string(m.Item.Activity), FromDepartmentID: m.From, ToDepartmentID: m.To})
+	}
+	out.Releases, out.ReleasesMore = []patternReleaseJSON{}, p.ReleasesMore
+	for _, r := range p.Releases {
+		out.Releases = append(out.Releases, patternReleaseJSON{ImprovementID: r.Improvement.ID, LessonID: r.Improvement.LessonID,
+			IncidentID: r.Improvement.IncidentID, Hidden: r.Hidden, IncidentNumber: r.IncidentNumber, Lesson: r.Lesson, ToDepartmentID: strPtr(r.To)})
 	}
 	return out
 }

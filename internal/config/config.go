@@ -62,6 +62,16 @@ type Config struct {
 	// SMTPRecipients are the lower-case addresses the mail intake accepts;
 	// empty accepts any.
 	SMTPRecipients []string
+	// SMTPTLSCert and SMTPTLSKey are PEM files; when both are set the mail
+	// intake offers STARTTLS.
+	SMTPTLSCert string
+	SMTPTLSKey  string
+	// SMTPMaxSize is the largest message the mail intake accepts, in bytes;
+	// 0 means the mail intake's default (40 MiB).
+	SMTPMaxSize int64
+	// SMTPAck sends the sender of a new report an acknowledgement with its
+	// follow-up code (needs MailRelay).
+	SMTPAck bool
 	// BaseURL is the public address without a trailing slash, e.g.
 	// https://hikeshi.example.org.
 	BaseURL string
@@ -106,6 +116,10 @@ var options = []option{
 	{"addr", "HIKESHI_ADDR", DefaultAddr, "HTTP listen address `host:port` (serve)"},
 	{"smtp-addr", "HIKESHI_SMTP_ADDR", "", "mail intake listen address `host:port`; empty = off (serve)"},
 	{"smtp-recipients", "HIKESHI_SMTP_RECIPIENTS", "", "comma-separated e-mail `addresses` the mail intake accepts mail for; empty = any (serve)"},
+	{"smtp-tls-cert", "HIKESHI_SMTP_TLS_CERT", "", "PEM certificate `file` for STARTTLS on the mail intake; needs --smtp-tls-key (serve)"},
+	{"smtp-tls-key", "HIKESHI_SMTP_TLS_KEY", "", "PEM private key `file` for STARTTLS on the mail intake (serve)"},
+	{"smtp-max-size", "HIKESHI_SMTP_MAX_SIZE", "", "largest message the mail intake accepts, in `MiB`, 1 to 200 (default 40) (serve)"},
+	{"smtp-ack", "HIKESHI_SMTP_ACK", "", "`true` sends the sender of a new mailed report its number and follow-up code; needs --mail-relay (serve)"},
 	{"base-url", "HIKESHI_BASE_URL", "", "the public address `URL`, for links in mail and security.txt (default http:// + addr)"},
 	{"mail-relay", "HIKESHI_MAIL_RELAY", "", "outbound mail relay `host:port`; empty = no outbound mail (serve)"},
 	{"mail-from", "HIKESHI_MAIL_FROM", "", "sender `address` of outbound mail, e.g. \"Hikeshi <hikeshi@example.org>\"; required with --mail-relay"},
@@ -348,6 +362,9 @@ func build(get func(string) string, source map[string]string) (Config, error) {
 		return Config{}, Usagef("%s: %v; give comma-separated e-mail addresses such as csirt@example.org", source["smtp-recipients"], err)
 	}
 	c.SMTPRecipients = rcpts
+	if err := buildMailIntake(&c, get, source); err != nil {
+		return Config{}, err
+	}
 	if c.BaseURL == "" {
 		c.BaseURL = DeriveBaseURL(c.Addr)
 		c.BaseURLDerived = true
@@ -462,6 +479,8 @@ func (c Config) Validate() error {
 	vals := map[string]string{
 		"data-dir": c.DataDir, "db": c.DB, "addr": c.Addr, "smtp-addr": c.SMTPAddr,
 		"smtp-recipients": strings.Join(c.SMTPRecipients, ","), "base-url": c.BaseURL,
+		"smtp-tls-cert": c.SMTPTLSCert, "smtp-tls-key": c.SMTPTLSKey, "smtp-max-size": fmt.Sprint(c.SMTPMaxSize >> 20),
+		"smtp-ack":   fmt.Sprint(c.SMTPAck),
 		"log-format": c.LogFormat, "log-level": c.LogLevel.String(),
 		"mail-relay": c.MailRelay, "mail-from": c.MailFrom, "mail-tls": c.MailTLS, "mail-user": c.MailUser,
 		"mail-password-file": c.MailPasswordFile, "mail-hello": c.MailHello, "mail-timeout": c.MailTimeout.String(),
@@ -640,4 +659,27 @@ func Printable(s string, n int) string {
 		i++
 	}
 	return b.String()
+}
+
+// buildMailIntake reads the mail intake's options (see mailgate).
+func buildMailIntake(c *Config, get func(string) string, source map[string]string) error {
+	c.SMTPTLSCert, c.SMTPTLSKey = get("smtp-tls-cert"), get("smtp-tls-key")
+	if (c.SMTPTLSCert == "") != (c.SMTPTLSKey == "") {
+		return Usagef("%s and %s go together: give both the certificate and its key, or neither", source["smtp-tls-cert"], source["smtp-tls-key"])
+	}
+	if v := strings.TrimSpace(get("smtp-max-size")); v != "" && v != "0" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 || n > 200 {
+			return Usagef("%s %q is not a size in MiB from 1 to 200, for example 40", source["smtp-max-size"], Printable(v, 40))
+		}
+		c.SMTPMaxSize = n << 20
+	}
+	if v := strings.TrimSpace(get("smtp-ack")); v != "" {
+		ack, err := strconv.ParseBool(v)
+		if err != nil {
+			return Usagef("%s %q is not true or false", source["smtp-ack"], Printable(v, 40))
+		}
+		c.SMTPAck = ack
+	}
+	return nil
 }

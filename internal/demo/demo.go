@@ -101,6 +101,9 @@ func Load(ctx context.Context, svc *service.Services) ([]Account, error) {
 	if err := loadPatterns(ctx, svc, ids); err != nil {
 		return nil, fmt.Errorf("demo: patterns: %w", err)
 	}
+	if err := loadAdvisories(ctx, svc, byRole); err != nil {
+		return nil, fmt.Errorf("demo: advisories: %w", err)
+	}
 	return out, nil
 }
 

@@ -25,6 +25,8 @@ type Advisor struct {
 	mu      sync.Mutex
 	buckets map[string]*advisorBucket
 	running int
+
+	bg simJobs // background simulations (advisor_jobs.go)
 }
 
 // The advisor's rules, in one place (the decision record explains them).

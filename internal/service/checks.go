@@ -59,11 +59,16 @@ type ProgrammeInput struct {
 	PeriodStart string
 	PeriodEnd   string
 	Objectives  string
+	// DepartmentID is the unit that owns the programme; "" on creation
+	// leaves it to the organisation's pattern (internal audit), on a
+	// change keeps the current one.
+	DepartmentID string
 }
 
 type programmeAudit struct {
-	ID   string `json:"id"`
-	Year int    `json:"year"`
+	ID           string `json:"id"`
+	Year         int    `json:"year"`
+	DepartmentID string `json:"department_id,omitempty"`
 }
 
 // Programmes lists audit programmes, newest first.
@@ -103,13 +108,24 @@ func (s *Checks) CreateProgramme(ctx context.Context, actor hikeshi.Actor, in Pr
 		return hikeshi.AuditProgramme{}, err
 	}
 	err := s.st.InTx(ctx, func(tx hikeshi.Tx) error {
+		var err error
+		if p.DepartmentID, p.RoutedActivity, err = placeISMS(ctx, tx, "department_id", in.DepartmentID, hikeshi.ActivityInternalAudit); err != nil {
+			return err
+		}
 		if err := tx.CreateAuditProgramme(ctx, p); err != nil {
 			if errors.Is(err, hikeshi.ErrConflict) {
 				return hikeshi.Conflict("year", "this year already has an audit programme")
 			}
 			return err
 		}
-		return s.audit(ctx, tx, actor, "audit_programme.create", "audit_programme", p.ID, nil, programmeAudit{p.ID, p.Year})
+		if err := s.audit(ctx, tx, actor, "audit_programme.create", "audit_programme", p.ID, nil, programmeAudit{p.ID, p.Year, p.DepartmentID}); err != nil {
+			return err
+		}
+		if p.RoutedActivity != "" {
+			return s.audit(ctx, tx, actor, "pattern.route", hikeshi.RoutedProgramme, p.ID, nil,
+				map[string]any{"department_id": p.DepartmentID, "activity": p.RoutedActivity})
+		}
+		return nil
 	})
 	if err != nil {
 		return hikeshi.AuditProgramme{}, fmt.Errorf("create audit programme: %w", err)
@@ -133,6 +149,9 @@ func (s *Checks) UpdateProgramme(ctx context.Context, actor hikeshi.Actor, id st
 		if err := p.Validate(); err != nil {
 			return err
 		}
+		if p.DepartmentID, p.RoutedActivity, err = replaceISMS(ctx, tx, "department_id", in.DepartmentID, before.DepartmentID, before.RoutedActivity); err != nil {
+			return err
+		}
 		p.UpdatedAt = s.clock.Now()
 		if err := tx.UpdateAuditProgramme(ctx, p); err != nil {
 			if errors.Is(err, hikeshi.ErrConflict) {
@@ -141,7 +160,8 @@ func (s *Checks) UpdateProgramme(ctx context.Context, actor hikeshi.Actor, id st
 			return err
 		}
 		out = p
-		return s.audit(ctx, tx, actor, "audit_programme.update", "audit_programme", p.ID, programmeAudit{before.ID, before.Year}, programmeAudit{p.ID, p.Year})
+		return s.audit(ctx, tx, actor, "audit_programme.update", "audit_programme", p.ID, programmeAudit{before.ID, before.Year, before.DepartmentID},
+			programmeAudit{p.ID, p.Year, p.DepartmentID})
 	})
 	if err != nil {
 		return hikeshi.AuditProgramme{}, fmt.Errorf("update audit programme: %w", err)

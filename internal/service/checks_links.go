@@ -136,7 +136,7 @@ func (s *Checks) DeleteProgramme(ctx context.Context, actor hikeshi.Actor, id st
 		if err := tx.DeleteAuditProgramme(ctx, id); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, actor, "audit_programme.delete", "audit_programme", id, programmeAudit{p.ID, p.Year}, nil)
+		return s.audit(ctx, tx, actor, "audit_programme.delete", "audit_programme", id, programmeAudit{p.ID, p.Year, p.DepartmentID}, nil)
 	})
 	if err != nil {
 		return fmt.Errorf("delete audit programme: %w", err)

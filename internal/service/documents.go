@@ -283,6 +283,18 @@ func (s *Documents) Create(ctx context.Context, actor hikeshi.Actor, in Document
 	}
 	var out hikeshi.Document
 	err := s.st.InTx(ctx, func(tx hikeshi.Tx) error {
+		// No owner named: the basic policy and the rules belong to the unit
+		// responsible for them under the organisation's pattern (decision 0038).
+		routed := hikeshi.Activity("")
+		if a := documentActivity(in.Kind); in.DepartmentID == "" && a != "" {
+			d, err := responsibleFor(ctx, tx, a)
+			if err != nil {
+				return err
+			}
+			if d != "" {
+				in.DepartmentID, routed = d, a
+			}
+		}
 		if in.DepartmentID == "" {
 			v.Add("department_id", "required", "name the owner department")
 		} else if len(in.DepartmentID) > 64 {
@@ -291,7 +303,7 @@ func (s *Documents) Create(ctx context.Context, actor hikeshi.Actor, in Document
 			v.Add("department_id", "unknown", "no such department")
 		} else if err != nil {
 			return err
-		} else if actor.Role != hikeshi.RoleAdmin && in.DepartmentID != actor.DepartmentID {
+		} else if actor.Role != hikeshi.RoleAdmin && in.DepartmentID != actor.DepartmentID && routed == "" {
 			v.Add("department_id", "not_own", "members create documents owned by their own department")
 		}
 		if err := v.Err(); err != nil {
@@ -305,6 +317,11 @@ func (s *Documents) Create(ctx context.Context, actor hikeshi.Actor, in Document
 		}
 		if err := s.audit(ctx, tx, actor, "document.create", "document", out.ID, nil, auditOfDocument(out)); err != nil {
 			return err
+		}
+		if routed != "" {
+			if err := routeISMS(ctx, s.base, tx, actor, hikeshi.RoutedDocument, out.ID, routed, out.DepartmentID); err != nil {
+				return err
+			}
 		}
 		_, err := s.newVersion(ctx, tx, actor, out, 1, draft)
 		return err
@@ -498,6 +515,12 @@ func (s *Documents) Update(ctx context.Context, actor hikeshi.Actor, id string, 
 		out.UpdatedAt = s.clock.Now()
 		if err := tx.UpdateDocument(ctx, out); err != nil {
 			return err
+		}
+		if out.DepartmentID != before.DepartmentID {
+			// A person chose the owner: the pattern no longer moves it.
+			if err := tx.MarkRouted(ctx, hikeshi.RoutedDocument, d.ID, ""); err != nil {
+				return err
+			}
 		}
 		return s.audit(ctx, tx, actor, "document.update", "document", d.ID, auditOfDocument(before), auditOfDocument(out))
 	})

@@ -415,6 +415,20 @@ func TestImprovementFollowsThePattern(t *testing.T) {
 		if l3, err = accept(t, f, csirt, l3.ID); err != nil || l3.ImprovementActionID != "" {
 			t.Fatalf("traditional again: %+v %v", l3, err)
 		}
+		// The preview lists what the switch releases (and an audit-triggered
+		// target releases nothing).
+		pre, err := f.svc.Patterns.Preview(ctx, actor(f.admin), service.PatternInput{Template: hikeshi.PatternFieldDriven, Units: units})
+		if err != nil || len(pre.Releases) != 1 || pre.ReleasesMore {
+			t.Fatalf("preview releases %+v %v", pre.Releases, err)
+		}
+		if r := pre.Releases[0]; r.Improvement.LessonID != l3.ID || r.Hidden || r.IncidentNumber != s.inc.Number || r.Lesson != "d" ||
+			r.To != units[fd.Matrix[hikeshi.ActivityImprovement].Lead] {
+			t.Fatalf("release %+v", r)
+		}
+		if pre, err := f.svc.Patterns.Preview(ctx, actor(f.admin), service.PatternInput{Template: hikeshi.PatternIntegrated, Units: map[hikeshi.DepartmentKind]string{
+			hikeshi.KindManagement: mgmt.ID, hikeshi.KindIT: mgmt.ID, hikeshi.KindCSIRT: mgmt.ID}}); err != nil || len(pre.Releases) != 0 {
+			t.Fatalf("integrated preview releases %+v %v", pre.Releases, err)
+		}
 		apply(hikeshi.PatternFieldDriven)
 		got, _ = f.svc.Reviews.GetLesson(ctx, csirt, l3.ID)
 		if got.ImprovementActionID == "" {
@@ -427,6 +441,41 @@ func TestImprovementFollowsThePattern(t *testing.T) {
 		apply(hikeshi.PatternIndependent)
 		if again, _ := f.svc.Reviews.GetLesson(ctx, csirt, l3.ID); again.ImprovementActionID != got.ImprovementActionID {
 			t.Errorf("the action changed on a second switch: %q → %q", got.ImprovementActionID, again.ImprovementActionID)
+		}
+	})
+}
+
+// TestPatternPreviewReleasesHidden: the preview of a switch to a real-time
+// pattern lists a waiting improvement of a TLP:RED incident without its
+// number or lesson for an admin who may not see the incident.
+func TestPatternPreviewReleasesHidden(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		s := newImprovementSetup(t, f, hikeshi.TLPRed, f.sales.ID)
+		mgmt, cs := patternOrg(t, f)
+		admin := actor(f.admin)
+		u := units(mgmt.ID, f.it.ID, cs.ID)
+		if _, err := f.svc.Patterns.Apply(ctx, admin, service.PatternInput{Template: hikeshi.PatternTraditional, Units: u}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := accept(t, f, actor(f.csirt), s.lesson.ID); err != nil {
+			t.Fatal(err)
+		}
+		_, getErr := f.svc.Incidents.Get(ctx, admin, s.inc.ID)
+		pre, err := f.svc.Patterns.Preview(ctx, admin, service.PatternInput{Template: hikeshi.PatternIndependent, Units: u})
+		if err != nil || len(pre.Releases) != 1 {
+			t.Fatalf("releases %+v %v", pre.Releases, err)
+		}
+		r := pre.Releases[0]
+		if r.Hidden != (getErr != nil) {
+			t.Fatalf("hidden %v, while the admin reading the incident gives %v", r.Hidden, getErr)
+		}
+		if r.Hidden && (r.IncidentNumber != "" || r.Lesson != "") {
+			t.Fatalf("a hidden release carries words: %+v", r)
+		}
+		if r.To != f.it.ID {
+			t.Fatalf("released to %q", r.To)
 		}
 	})
 }

@@ -35,6 +35,10 @@ type MgmtReviewInput struct {
 	Issues      string
 	Feedback    string
 	Minutes     string
+	// DepartmentID is the unit that prepares the review; "" on creation
+	// leaves it to the organisation's pattern (management review), on a
+	// change keeps the current one.
+	DepartmentID string
 }
 
 // MgmtDecisionInput is a management review decision as typed.
@@ -76,10 +80,11 @@ type mgmtAudit struct {
 	ChairID     string   `json:"chair_id"`
 	AttendeeIDs []string `json:"attendee_ids"`
 	Status      string   `json:"status"`
+	Department  string   `json:"department_id,omitempty"`
 }
 
 func auditOfMgmt(m hikeshi.ManagementReview) mgmtAudit {
-	return mgmtAudit{m.ID, m.PeriodFrom, m.PeriodTo, m.MeetingDate, m.ChairID, m.AttendeeIDs, string(m.Status)}
+	return mgmtAudit{m.ID, m.PeriodFrom, m.PeriodTo, m.MeetingDate, m.ChairID, m.AttendeeIDs, string(m.Status), m.DepartmentID}
 }
 
 type mgmtDecisionAudit struct {
@@ -242,10 +247,21 @@ func (s *Management) CreateReview(ctx context.Context, actor hikeshi.Actor, in M
 		if err := validateReviewPeople(ctx, tx, m); err != nil {
 			return err
 		}
+		var err error
+		if m.DepartmentID, m.RoutedActivity, err = placeISMS(ctx, tx, "department_id", in.DepartmentID, hikeshi.ActivityManagementReview); err != nil {
+			return err
+		}
 		if err := tx.CreateManagementReview(ctx, m); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, actor, "management_review.create", "management_review", m.ID, nil, auditOfMgmt(m))
+		if err := s.audit(ctx, tx, actor, "management_review.create", "management_review", m.ID, nil, auditOfMgmt(m)); err != nil {
+			return err
+		}
+		if m.RoutedActivity != "" {
+			return s.audit(ctx, tx, actor, "pattern.route", hikeshi.RoutedMgmt, m.ID, nil,
+				map[string]any{"department_id": m.DepartmentID, "activity": m.RoutedActivity})
+		}
+		return nil
 	})
 	if err != nil {
 		return hikeshi.ManagementReview{}, fmt.Errorf("create management review: %w", err)
@@ -292,6 +308,9 @@ func (s *Management) UpdateReview(ctx context.Context, actor hikeshi.Actor, id s
 			return err
 		}
 		if err := validateReviewPeople(ctx, tx, m); err != nil {
+			return err
+		}
+		if m.DepartmentID, m.RoutedActivity, err = replaceISMS(ctx, tx, "department_id", in.DepartmentID, before.DepartmentID, before.RoutedActivity); err != nil {
 			return err
 		}
 		m.UpdatedAt = s.clock.Now()

@@ -47,11 +47,36 @@ type PatternMove struct {
 	To     string
 }
 
+// PatternRelease is a waiting improvement that a change to a real-time
+// pattern opens at once.
+type PatternRelease struct {
+	Improvement hikeshi.Improvement
+	// Hidden is true when the actor may not see the improvement's incident:
+	// the number and the lesson are then empty.
+	Hidden         bool
+	IncidentNumber string
+	Lesson         string // the lesson's first line
+	// To is the department the action goes to: the one responsible for
+	// review and improvement of measures under the new pattern, else the
+	// department the lesson concerns; "" when neither says (the
+	// improvement then goes to the incident owner's department or keeps
+	// waiting).
+	To string
+}
+
 // PatternPreview is what a change would do (Preview) or did (Apply).
 type PatternPreview struct {
 	Pattern hikeshi.OrgPattern // the new version (ID and version set on Apply)
 	Moves   []PatternMove
+	// Releases are the waiting improvements a switch from an audit-triggered
+	// to a real-time pattern opens at once (listed in full up to
+	// MaxPreviewReleases; ReleasesMore says more wait).
+	Releases     []PatternRelease
+	ReleasesMore bool
 }
+
+// MaxPreviewReleases bounds the waiting improvements a preview lists.
+const MaxPreviewReleases = 200
 
 func canChangePattern(a hikeshi.Actor) bool { return a.Role == hikeshi.RoleAdmin }
 
@@ -195,16 +220,15 @@ func (s *Patterns) plan(ctx context.Context, r hikeshi.Reader, actor hikeshi.Act
 	if err != nil {
 		return PatternPreview{}, err
 	}
-	if in.BaseVersion != 0 {
-		cur, err := r.CurrentOrgPattern(ctx)
-		if err != nil && !errors.Is(err, hikeshi.ErrNotFound) {
-			return PatternPreview{}, err
-		}
-		if cur.Version != in.BaseVersion {
-			return PatternPreview{}, fmt.Errorf("the pattern was changed meanwhile (version %d): %w", cur.Version, hikeshi.ErrConflict)
-		}
+	cur, err := r.CurrentOrgPattern(ctx)
+	hasCur := err == nil
+	if err != nil && !errors.Is(err, hikeshi.ErrNotFound) {
+		return PatternPreview{}, err
 	}
-	items, err := r.FindRoutedWork(ctx)
+	if in.BaseVersion != 0 && cur.Version != in.BaseVersion {
+		return PatternPreview{}, fmt.Errorf("the pattern was changed meanwhile (version %d): %w", cur.Version, hikeshi.ErrConflict)
+	}
+	items, err := r.FindRoutedWork(ctx, s.clock.Now().UTC().Format(hikeshi.DateLayout))
 	if err != nil {
 		return PatternPreview{}, err
 	}
@@ -234,7 +258,54 @@ func (s *Patterns) plan(ctx context.Context, r hikeshi.Reader, actor hikeshi.Act
 		}
 		out.Moves = append(out.Moves, m)
 	}
+	// Without a pattern improvements are real time already: nothing waits.
+	if hasCur && !cur.Trigger.RealTime() && p.Trigger.RealTime() {
+		if err := s.planReleases(ctx, r, actor, p, &out, seen); err != nil {
+			return PatternPreview{}, err
+		}
+	}
 	return out, nil
+}
+
+// planReleases lists the waiting improvements that switching to p opens.
+func (s *Patterns) planReleases(ctx context.Context, r hikeshi.Reader, actor hikeshi.Actor, p hikeshi.OrgPattern, out *PatternPreview, seen map[string]bool) error {
+	waiting, err := r.FindWaitingImprovements(ctx, "", MaxPreviewReleases+1)
+	if err != nil {
+		return err
+	}
+	if len(waiting) > MaxPreviewReleases {
+		waiting, out.ReleasesMore = waiting[:MaxPreviewReleases], true
+	}
+	to := p.Responsible(hikeshi.ActivityImprovement)
+	for _, im := range waiting {
+		rel := PatternRelease{Improvement: im, To: to}
+		inc, err := r.FindIncidentByID(ctx, im.IncidentID)
+		if err != nil {
+			return err
+		}
+		vis, ok := seen[im.IncidentID]
+		if !ok {
+			if vis, err = canSeeIncident(ctx, r, actor, inc); err != nil {
+				return err
+			}
+			seen[im.IncidentID] = vis
+		}
+		l, err := r.FindLessonByID(ctx, im.LessonID)
+		if err != nil {
+			return err
+		}
+		if rel.To == "" {
+			rel.To = l.DepartmentID
+		}
+		if vis {
+			rel.IncidentNumber = inc.Number
+			rel.Lesson, _, _ = strings.Cut(strings.TrimSpace(l.Text), "\n")
+		} else {
+			rel.Hidden = true
+		}
+		out.Releases = append(out.Releases, rel)
+	}
+	return nil
 }
 
 // build validates in and returns the version it describes (no ID yet).
@@ -327,6 +398,12 @@ func patternKeyStrings() []string {
 // snapshot. "" means no pattern has been chosen (or the activity's unit is
 // not mapped onto a department): the caller keeps its own choice.
 func (s *Patterns) responsible(ctx context.Context, r hikeshi.Reader, a hikeshi.Activity) (string, error) {
+	return responsibleFor(ctx, r, a)
+}
+
+// responsibleFor is Patterns.responsible for the services that hold no
+// *Patterns (the ISMS areas: risks, documents, checks, management).
+func responsibleFor(ctx context.Context, r hikeshi.Reader, a hikeshi.Activity) (string, error) {
 	p, err := r.CurrentOrgPattern(ctx)
 	if errors.Is(err, hikeshi.ErrNotFound) {
 		return "", nil
@@ -364,6 +441,62 @@ func (s *Patterns) route(ctx context.Context, r hikeshi.Reader, a hikeshi.Activi
 		return fallback, false, err
 	}
 	return d, true, nil
+}
+
+// routeISMS records, in the caller's transaction, that the pattern chose an
+// ISMS item's department by activity a, with an audit entry
+// (pattern.route, ids only).
+func routeISMS(ctx context.Context, b base, tx hikeshi.Tx, actor hikeshi.Actor, entity, id string, a hikeshi.Activity, dept string) error {
+	if err := tx.MarkRouted(ctx, entity, id, a); err != nil {
+		return err
+	}
+	return b.audit(ctx, tx, actor, "pattern.route", entity, id, nil, map[string]any{"department_id": dept, "activity": a})
+}
+
+// placeISMS chooses the unit of a new audit programme or management review:
+// the department a person named (it must exist), else the one responsible
+// for activity a under the current pattern (routed = a), else none.
+func placeISMS(ctx context.Context, r hikeshi.Reader, field, named string, a hikeshi.Activity) (dept string, routed hikeshi.Activity, err error) {
+	named = strings.TrimSpace(named)
+	if named == "" {
+		d, err := responsibleFor(ctx, r, a)
+		if err != nil || d == "" {
+			return "", "", err
+		}
+		return d, a, nil
+	}
+	if len(named) > 64 {
+		return "", "", hikeshi.Invalid(field, "unknown", "no such department")
+	}
+	if _, err := r.FindDepartmentByID(ctx, named); errors.Is(err, hikeshi.ErrNotFound) {
+		return "", "", hikeshi.Invalid(field, "unknown", "no such department")
+	} else if err != nil {
+		return "", "", err
+	}
+	return named, "", nil
+}
+
+// replaceISMS is placeISMS for a change: no department named keeps the
+// item where it is (routed or not); another one named is a person's choice.
+func replaceISMS(ctx context.Context, r hikeshi.Reader, field, named, dept string, routed hikeshi.Activity) (string, hikeshi.Activity, error) {
+	named = strings.TrimSpace(named)
+	if named == "" || named == dept {
+		return dept, routed, nil
+	}
+	return placeISMS(ctx, r, field, named, "")
+}
+
+// documentActivity is the activity whose unit answers for a document of
+// kind k when no person names its owner: basic policy and rules; "" for the
+// other kinds (they need an owner named).
+func documentActivity(k hikeshi.DocumentKind) hikeshi.Activity {
+	switch k {
+	case hikeshi.DocBasicPolicy:
+		return hikeshi.ActivityBasicPolicy
+	case hikeshi.DocRules:
+		return hikeshi.ActivityRules
+	}
+	return ""
 }
 
 // markRouted records that the pattern chose task id's department by activity a.

@@ -607,6 +607,15 @@ func (s *Risks) CreateRisk(ctx context.Context, actor hikeshi.Actor, in RiskInpu
 		if err != nil {
 			return err
 		}
+		// No owner department named: the unit responsible for risk
+		// assessment under the organisation's pattern reviews it (decision 0038).
+		routed := false
+		if r.OwnerDepartmentID == "" {
+			if r.OwnerDepartmentID, err = responsibleFor(ctx, tx, hikeshi.ActivityRiskAssessment); err != nil {
+				return err
+			}
+			routed = r.OwnerDepartmentID != ""
+		}
 		var v hikeshi.ValidationError
 		if err := validateRisk(ctx, tx, &v, r, nil); err != nil {
 			return err
@@ -621,7 +630,13 @@ func (s *Risks) CreateRisk(ctx context.Context, actor hikeshi.Actor, in RiskInpu
 		if err := s.event(ctx, tx, actor, r, hikeshi.RiskEventCreated, strings.TrimSpace(in.Assessment.Note)); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, actor, "risk.create", "risk", r.ID, nil, auditOfRisk(r))
+		if err := s.audit(ctx, tx, actor, "risk.create", "risk", r.ID, nil, auditOfRisk(r)); err != nil {
+			return err
+		}
+		if routed {
+			return routeISMS(ctx, s.base, tx, actor, hikeshi.RoutedRisk, r.ID, hikeshi.ActivityRiskAssessment, r.OwnerDepartmentID)
+		}
+		return nil
 	})
 	if err != nil {
 		return hikeshi.Risk{}, fmt.Errorf("create risk: %w", err)
@@ -681,6 +696,12 @@ func (s *Risks) UpdateRisk(ctx context.Context, actor hikeshi.Actor, id string, 
 		r.UpdatedAt = s.clock.Now()
 		if err := tx.UpdateRisk(ctx, r); err != nil {
 			return err
+		}
+		if r.OwnerDepartmentID != before.OwnerDepartmentID {
+			// A person chose the owner: the pattern no longer moves it.
+			if err := tx.MarkRouted(ctx, hikeshi.RoutedRisk, r.ID, ""); err != nil {
+				return err
+			}
 		}
 		if err := s.event(ctx, tx, actor, r, hikeshi.RiskEventUpdated, ""); err != nil {
 			return err

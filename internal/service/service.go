@@ -91,6 +91,7 @@ func New(st hikeshi.Store, o Options) *Services {
 		Advisories:   &Advisories{base: b},
 	}
 	s.Triage.incidents = s.Incidents
+	s.AlertQueue.intake = s.AlertIntake
 	s.Tasks.patterns = s.Patterns
 	s.Management.checks = s.Checks
 	s.Improvements.patterns, s.Improvements.checks = s.Patterns, s.Checks

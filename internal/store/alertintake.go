@@ -1,3 +1,526 @@
 package store
 
 // This file implements hikeshi.AlertIntakeReader and hikeshi.AlertIntakeWriter.
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hikeshi/hikeshi"
+)
+
+// intakeChunk bounds the values of one look-up (one JSON array parameter).
+const intakeChunk = 5000
+
+// intakeLockKey is the PostgreSQL advisory lock that serialises intake
+// batches across server processes ("HIKE" and the decision's number).
+const intakeLockKey int64 = 0x48494b45_0035
+
+func intakeScanSender(s interface{ Scan(...any) error }) (hikeshi.AlertSender, error) {
+	var a hikeshi.AlertSender
+	var window int64
+	var createdBy sql.NullString
+	err := s.Scan(&a.ID, &a.Name, &a.Format, &a.TokenHash, &a.TokenHint, &window, timeCol{&a.DisabledAt}, timeCol{&a.LastAlertAt},
+		&createdBy, timeCol{&a.CreatedAt}, timeCol{&a.UpdatedAt})
+	a.Window = time.Duration(window) * time.Second
+	a.CreatedBy = createdBy.String
+	return a, err
+}
+
+const intakeSenderCols = "id, name, format, token_hash, token_hint, window_seconds, disabled_at, last_alert_at, created_by, created_at, updated_at"
+
+// FindIntakeSender returns the sender whose token hashes to tokenHash.
+func (q queries) FindIntakeSender(ctx context.Context, tokenHash string) (hikeshi.AlertSender, error) {
+	s, err := intakeScanSender(q.row(ctx, "SELECT "+intakeSenderCols+" FROM alert_senders WHERE token_hash = ?", tokenHash))
+	return s, notFound(err)
+}
+
+// CreateIntakeSender stores a sender as is.
+func (t *tx) CreateIntakeSender(ctx context.Context, s hikeshi.AlertSender) error {
+	_, err := t.exec(ctx, "INSERT INTO alert_senders ("+intakeSenderCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		s.ID, s.Name, string(s.Format), s.TokenHash, s.TokenHint, int64(s.Window/time.Second), t.d.t(s.DisabledAt), t.d.t(s.LastAlertAt),
+		nullString(s.CreatedBy), t.d.t(s.CreatedAt), t.d.t(s.UpdatedAt))
+	return err
+}
+
+// intakeMarks returns "?, ?, …" with n marks.
+func intakeMarks(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// chunks calls fn with consecutive pieces of ss of at most intakeChunk items.
+func intakeChunks(ss []string, fn func([]string) error) error {
+	for len(ss) > 0 {
+		n := min(len(ss), intakeChunk)
+		if err := fn(ss[:n]); err != nil {
+			return err
+		}
+		ss = ss[n:]
+	}
+	return nil
+}
+
+// inList is "IN (…)" over the values of one JSON array parameter: a short
+// statement whatever the number of values, so it is parsed quickly and its
+// plan drives from the values into the index.
+func (q queries) inList(values []string) (string, any, error) {
+	b, err := json.Marshal(values)
+	if err != nil {
+		return "", nil, err
+	}
+	if q.d.engine == Postgres {
+		return " IN (SELECT jsonb_array_elements_text(CAST(? AS jsonb)))", string(b), nil
+	}
+	return " IN (SELECT value FROM json_each(?))", string(b), nil
+}
+
+// FindIntakeHeads returns the newest row of each fingerprint that has one.
+func (q queries) FindIntakeHeads(ctx context.Context, fingerprints []string) (map[string]hikeshi.AlertHead, error) {
+	out := make(map[string]hikeshi.AlertHead, len(fingerprints))
+	err := intakeChunks(fingerprints, func(fps []string) error {
+		in, arg, err := q.inList(fps)
+		if err != nil {
+			return err
+		}
+		rows, err := q.query(ctx, "SELECT a.fingerprint, a.id, a.event_id, e.number, a.suppressed_by, a.last_seen FROM alerts a "+
+			"LEFT JOIN alert_events e ON e.id = a.event_id WHERE a.fingerprint"+in, arg)
+		if err != nil {
+			return fmt.Errorf("find alert fingerprints: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var fp string
+			var h hikeshi.AlertHead
+			var event, number, supp sql.NullString
+			if err := rows.Scan(&fp, &h.ID, &event, &number, &supp, timeCol{&h.LastSeen}); err != nil {
+				return err
+			}
+			h.EventID, h.EventNumber, h.SuppressedBy = event.String, number.String, supp.String
+			if old, ok := out[fp]; !ok || h.LastSeen.After(old.LastSeen) || (h.LastSeen.Equal(old.LastSeen) && h.ID > old.ID) {
+				out[fp] = h
+			}
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// FindIntakeOpenEvents returns the open event of each group key that has one.
+func (q queries) FindIntakeOpenEvents(ctx context.Context, groupKeys []string) (map[string]hikeshi.AlertEvent, error) {
+	out := make(map[string]hikeshi.AlertEvent, len(groupKeys))
+	err := intakeChunks(groupKeys, func(keys []string) error {
+		// SQLite, without statistics, would walk alert_events_status_idx
+		// through every open event; the partial unique index finds each key.
+		indexed := ""
+		if q.d.engine == SQLite {
+			indexed = " INDEXED BY alert_events_open_key"
+		}
+		in, arg, err := q.inList(keys)
+		if err != nil {
+			return err
+		}
+		rows, err := q.query(ctx, "SELECT id, number, group_key, severity FROM alert_events"+indexed+" WHERE status = 'open' AND group_key"+in, arg)
+		if err != nil {
+			return fmt.Errorf("find open alert events: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			e := hikeshi.AlertEvent{Status: hikeshi.EventOpen}
+			if err := rows.Scan(&e.ID, &e.Number, &e.GroupKey, &e.Severity); err != nil {
+				return err
+			}
+			out[e.GroupKey] = e
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+const intakeEventCols = "id, number, group_key, title, format, severity, status, alerts, occurrences, first_seen, last_seen, " +
+	"incident_id, decided_by, decided_at, reason, created_at, updated_at"
+
+func intakeScanEvent(s interface{ Scan(...any) error }) (hikeshi.AlertEvent, error) {
+	var e hikeshi.AlertEvent
+	var incident, decidedBy sql.NullString
+	err := s.Scan(&e.ID, &e.Number, &e.GroupKey, &e.Title, &e.Format, &e.Severity, &e.Status, &e.Alerts, &e.Occurrences,
+		timeCol{&e.FirstSeen}, timeCol{&e.LastSeen}, &incident, &decidedBy, timeCol{&e.DecidedAt}, &e.Reason,
+		timeCol{&e.CreatedAt}, timeCol{&e.UpdatedAt})
+	e.IncidentID, e.DecidedBy = incident.String, decidedBy.String
+	return e, err
+}
+
+// FindIntakeEvent returns one event.
+func (q queries) FindIntakeEvent(ctx context.Context, id string) (hikeshi.AlertEvent, error) {
+	e, err := intakeScanEvent(q.row(ctx, "SELECT "+intakeEventCols+" FROM alert_events WHERE id = ?", id))
+	return e, notFound(err)
+}
+
+// FindIntakeSuppressions returns the rules in force at now.
+func (q queries) FindIntakeSuppressions(ctx context.Context, now time.Time) ([]hikeshi.AlertSuppression, error) {
+	rows, err := q.query(ctx, `SELECT id, name, format, rule, host, observable, expires_at FROM alert_suppressions
+		WHERE disabled_at IS NULL AND (expires_at IS NULL OR expires_at > ?) ORDER BY id`, q.d.t(now))
+	if err != nil {
+		return nil, fmt.Errorf("find alert suppressions: %w", err)
+	}
+	return collect(rows, func(s interface{ Scan(...any) error }) (hikeshi.AlertSuppression, error) {
+		var r hikeshi.AlertSuppression
+		err := s.Scan(&r.ID, &r.Name, &r.Format, &r.Rule, &r.Host, &r.Observable, timeCol{&r.ExpiresAt})
+		return r, err
+	})
+}
+
+const intakeAlertCols = "id, event_id, sender_id, format, fingerprint, rule, title, description, severity, status, host, " +
+	"observables, labels, raw, occurred_at, first_seen, last_seen, count, suppressed_by"
+
+func intakeScanAlert(s interface{ Scan(...any) error }) (hikeshi.Alert, error) {
+	var a hikeshi.Alert
+	var event, sender, supp sql.NullString
+	var obs, labels, raw string
+	err := s.Scan(&a.ID, &event, &sender, &a.Format, &a.Fingerprint, &a.Rule, &a.Title, &a.Description, &a.Severity, &a.Status,
+		&a.Host, &obs, &labels, &raw, timeCol{&a.OccurredAt}, timeCol{&a.FirstSeen}, timeCol{&a.LastSeen}, &a.Count, &supp)
+	if err != nil {
+		return a, err
+	}
+	a.EventID, a.SenderID, a.SuppressedBy = event.String, sender.String, supp.String
+	if err := json.Unmarshal([]byte(obs), &a.Observables); err != nil {
+		return a, fmt.Errorf("alert %s observables: %w", a.ID, err)
+	}
+	if err := json.Unmarshal([]byte(labels), &a.Labels); err != nil {
+		return a, fmt.Errorf("alert %s labels: %w", a.ID, err)
+	}
+	if raw != "" {
+		a.Raw = json.RawMessage(raw)
+	}
+	return a, nil
+}
+
+// FindIntakeAlerts returns every row of a fingerprint, newest first.
+func (q queries) FindIntakeAlerts(ctx context.Context, fingerprint string) ([]hikeshi.Alert, error) {
+	rows, err := q.query(ctx, "SELECT "+intakeAlertCols+" FROM alerts WHERE fingerprint = ? ORDER BY last_seen DESC, id DESC", fingerprint)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, intakeScanAlert)
+}
+
+// prepare prepares a statement on the transaction, for statements run once
+// per row of a batch.
+func (t *tx) prepare(ctx context.Context, query string) (*sql.Stmt, error) {
+	p, ok := t.q.(interface {
+		PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+	})
+	if !ok {
+		return nil, fmt.Errorf("store: cannot prepare statements outside a transaction")
+	}
+	st, err := p.PrepareContext(ctx, t.d.rebind(query))
+	return st, mapError(err)
+}
+
+// rowsOne checks that a statement changed exactly one row.
+func rowsOne(res sql.Result, err error) error {
+	if err != nil {
+		return mapError(err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return hikeshi.ErrNotFound
+	}
+	return nil
+}
+
+// LockIntake takes the intake's transaction-scoped advisory lock on
+// PostgreSQL; SQLite's single writer needs none.
+func (t *tx) LockIntake(ctx context.Context) (bool, error) {
+	if t.d.engine != Postgres {
+		return false, nil
+	}
+	_, err := t.exec(ctx, "SELECT pg_advisory_xact_lock(?)", intakeLockKey)
+	return true, err
+}
+
+// ReserveCounter advances a counter by n and returns the first value reserved.
+func (t *tx) ReserveCounter(ctx context.Context, name string, n int) (int64, error) {
+	if n < 1 {
+		return 0, fmt.Errorf("counter %s: reserve %d values: %w", name, n, hikeshi.ErrInvalid)
+	}
+	var v int64
+	err := t.row(ctx, `INSERT INTO counters (name, value) VALUES (?, ?)
+		ON CONFLICT (name) DO UPDATE SET value = counters.value + ? RETURNING value`, name, int64(n), int64(n)).Scan(&v)
+	if err != nil {
+		return 0, fmt.Errorf("counter %s: %w", name, mapError(err))
+	}
+	return v - int64(n) + 1, nil
+}
+
+// WriteIntakeBatch writes one batch of intake with multi-row inserts.
+func (t *tx) WriteIntakeBatch(ctx context.Context, b hikeshi.AlertIntakeBatch) error {
+	if err := t.insertEvents(ctx, b.NewEvents); err != nil {
+		return err
+	}
+	if err := t.insertAlerts(ctx, b.NewAlerts); err != nil {
+		return err
+	}
+	if t.d.engine == Postgres {
+		if err := t.pgBulkUpdates(ctx, b); err != nil {
+			return err
+		}
+		b.Bumps, b.Events = nil, nil
+	}
+	if len(b.Bumps) > 0 {
+		st, err := t.prepare(ctx, "UPDATE alerts SET count = count + ?, last_seen = ?, status = ? WHERE id = ?")
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, u := range b.Bumps {
+			if err := rowsOne(st.ExecContext(ctx, u.Count, t.d.t(u.LastSeen), string(u.Status), u.ID)); err != nil {
+				return fmt.Errorf("alert %s: %w", u.ID, err)
+			}
+		}
+	}
+	var plain, raise *sql.Stmt
+	for _, e := range b.Events {
+		const q = "UPDATE alert_events SET alerts = alerts + ?, occurrences = occurrences + ?, " +
+			"last_seen = CASE WHEN last_seen < ? THEN ? ELSE last_seen END, updated_at = ?"
+		args := []any{e.Alerts, e.Occurrences, t.d.t(e.LastSeen), t.d.t(e.LastSeen), t.d.t(e.LastSeen)}
+		var err error
+		st := &plain
+		if e.Severity != "" {
+			st = &raise
+			args = append(args, string(e.Severity))
+		}
+		if *st == nil {
+			if e.Severity != "" {
+				*st, err = t.prepare(ctx, q+", severity = ? WHERE id = ?")
+			} else {
+				*st, err = t.prepare(ctx, q+" WHERE id = ?")
+			}
+			if err != nil {
+				return err
+			}
+			defer (*st).Close()
+		}
+		if err := rowsOne((*st).ExecContext(ctx, append(args, e.ID)...)); err != nil {
+			return fmt.Errorf("alert event %s: %w", e.ID, err)
+		}
+	}
+	for _, h := range b.Hits {
+		if _, err := t.exec(ctx, "UPDATE alert_suppressions SET hits = hits + ?, last_hit_at = ? WHERE id = ?",
+			h.Hits, t.d.t(h.At), h.ID); err != nil {
+			return fmt.Errorf("alert suppression %s: %w", h.ID, err)
+		}
+	}
+	for _, s := range b.Senders {
+		if _, err := t.exec(ctx, "UPDATE alert_senders SET last_alert_at = ? WHERE id = ?", t.d.t(s.At), s.ID); err != nil {
+			return fmt.Errorf("alert sender %s: %w", s.ID, err)
+		}
+	}
+	return nil
+}
+
+// pgBulkUpdates applies a batch's repeats and event totals on PostgreSQL
+// with one statement each, from a JSON record set: a statement per row would
+// cost a round trip per row.
+func (t *tx) pgBulkUpdates(ctx context.Context, b hikeshi.AlertIntakeBatch) error {
+	if len(b.Bumps) > 0 {
+		type bump struct {
+			ID string    `json:"id"`
+			N  int64     `json:"n"`
+			LS time.Time `json:"ls"`
+			St string    `json:"st"`
+		}
+		rows := make([]bump, len(b.Bumps))
+		for i, u := range b.Bumps {
+			rows[i] = bump{u.ID, u.Count, u.LastSeen.UTC(), string(u.Status)}
+		}
+		js, err := json.Marshal(rows)
+		if err != nil {
+			return err
+		}
+		if err := rowsN(len(rows))(t.exec(ctx, `UPDATE alerts AS a SET count = a.count + v.n, last_seen = v.ls, status = v.st
+			FROM jsonb_to_recordset(CAST(? AS jsonb)) AS v(id text, n bigint, ls timestamptz, st text) WHERE a.id = v.id`, string(js))); err != nil {
+			return fmt.Errorf("alert repeats: %w", err)
+		}
+	}
+	if len(b.Events) > 0 {
+		type delta struct {
+			ID  string    `json:"id"`
+			A   int64     `json:"a"`
+			O   int64     `json:"o"`
+			LS  time.Time `json:"ls"`
+			Sev string    `json:"sev"`
+		}
+		rows := make([]delta, len(b.Events))
+		for i, e := range b.Events {
+			rows[i] = delta{e.ID, e.Alerts, e.Occurrences, e.LastSeen.UTC(), string(e.Severity)}
+		}
+		js, err := json.Marshal(rows)
+		if err != nil {
+			return err
+		}
+		if err := rowsN(len(rows))(t.exec(ctx, `UPDATE alert_events AS e SET alerts = e.alerts + v.a, occurrences = e.occurrences + v.o,
+			last_seen = GREATEST(e.last_seen, v.ls), updated_at = v.ls, severity = COALESCE(NULLIF(v.sev, ''), e.severity)
+			FROM jsonb_to_recordset(CAST(? AS jsonb)) AS v(id text, a bigint, o bigint, ls timestamptz, sev text) WHERE e.id = v.id`, string(js))); err != nil {
+			return fmt.Errorf("alert event totals: %w", err)
+		}
+	}
+	return nil
+}
+
+// rowsN checks that a statement changed exactly n rows (ErrNotFound if fewer).
+func rowsN(n int) func(sql.Result, error) error {
+	return func(res sql.Result, err error) error {
+		if err != nil {
+			return err
+		}
+		got, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if got != int64(n) {
+			return fmt.Errorf("%d of %d rows: %w", got, n, hikeshi.ErrNotFound)
+		}
+		return nil
+	}
+}
+
+// pgInsert inserts rows with multi-row INSERTs of up to 500 rows on
+// PostgreSQL, where a statement per row would cost a round trip per row.
+func (t *tx) pgInsert(ctx context.Context, table, cols string, ncols int, rows [][]any) error {
+	for len(rows) > 0 {
+		n := min(len(rows), 500)
+		args := make([]any, 0, n*ncols)
+		var b strings.Builder
+		b.WriteString("INSERT INTO " + table + " (" + cols + ") VALUES ")
+		row := "(" + intakeMarks(ncols) + ")"
+		for i, r := range rows[:n] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(row)
+			args = append(args, r...)
+		}
+		if _, err := t.exec(ctx, b.String(), args...); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+func (t *tx) insertEvents(ctx context.Context, evs []hikeshi.AlertEvent) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	if t.d.engine == Postgres {
+		rows := make([][]any, len(evs))
+		for i, e := range evs {
+			rows[i] = []any{e.ID, e.Number, e.GroupKey, e.Title, string(e.Format), string(e.Severity), string(e.Status),
+				e.Alerts, e.Occurrences, t.d.t(e.FirstSeen), t.d.t(e.LastSeen), nullString(e.IncidentID), nullString(e.DecidedBy),
+				t.d.t(e.DecidedAt), e.Reason, t.d.t(e.CreatedAt), t.d.t(e.UpdatedAt)}
+		}
+		if err := t.pgInsert(ctx, "alert_events", intakeEventCols, 17, rows); err != nil {
+			return fmt.Errorf("insert alert events: %w", err)
+		}
+		return nil
+	}
+	st, err := t.prepare(ctx, "INSERT INTO alert_events ("+intakeEventCols+") VALUES ("+intakeMarks(17)+")")
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, e := range evs {
+		if _, err := st.ExecContext(ctx, e.ID, e.Number, e.GroupKey, e.Title, string(e.Format), string(e.Severity), string(e.Status),
+			e.Alerts, e.Occurrences, t.d.t(e.FirstSeen), t.d.t(e.LastSeen), nullString(e.IncidentID), nullString(e.DecidedBy),
+			t.d.t(e.DecidedAt), e.Reason, t.d.t(e.CreatedAt), t.d.t(e.UpdatedAt)); err != nil {
+			return fmt.Errorf("insert alert event: %w", mapError(err))
+		}
+	}
+	return nil
+}
+
+// insertAlerts inserts new alert rows. On SQLite one statement is prepared
+// per batch and run per row (a multi-row INSERT of hundreds of rows costs
+// SQLite more to parse than the rows cost to insert); on PostgreSQL rows go
+// in multi-row INSERTs, one round trip per 500 rows.
+func (t *tx) insertAlerts(ctx context.Context, as []hikeshi.Alert) error {
+	if len(as) == 0 {
+		return nil
+	}
+	var buf []byte
+	args := func(a hikeshi.Alert) ([]any, error) {
+		obs, labels := "[]", "{}"
+		if len(a.Observables) > 0 {
+			buf = intakeObservables(buf[:0], a.Observables)
+			obs = string(buf)
+		}
+		if len(a.Labels) > 0 {
+			b, err := json.Marshal(a.Labels)
+			if err != nil {
+				return nil, err
+			}
+			labels = string(b)
+		}
+		return []any{a.ID, nullString(a.EventID), nullString(a.SenderID), string(a.Format), a.Fingerprint, a.Rule, a.Title,
+			a.Description, string(a.Severity), string(a.Status), a.Host, obs, labels, string(a.Raw), t.d.t(a.OccurredAt),
+			t.d.t(a.FirstSeen), t.d.t(a.LastSeen), a.Count, nullString(a.SuppressedBy)}, nil
+	}
+	if t.d.engine == Postgres {
+		rows := make([][]any, len(as))
+		for i, a := range as {
+			r, err := args(a)
+			if err != nil {
+				return err
+			}
+			rows[i] = r
+		}
+		if err := t.pgInsert(ctx, "alerts", intakeAlertCols, 19, rows); err != nil {
+			return fmt.Errorf("insert alerts: %w", err)
+		}
+		return nil
+	}
+	st, err := t.prepare(ctx, "INSERT INTO alerts ("+intakeAlertCols+") VALUES ("+intakeMarks(19)+")")
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, a := range as {
+		r, err := args(a)
+		if err != nil {
+			return err
+		}
+		if _, err := st.ExecContext(ctx, r...); err != nil {
+			return fmt.Errorf("insert alert: %w", mapError(err))
+		}
+	}
+	return nil
+}
+
+// intakeObservables encodes observables as the JSON array json.Marshal
+// would, without its reflection.
+func intakeObservables(buf []byte, obs []hikeshi.AlertObservable) []byte {
+	buf = append(buf, '[')
+	for i, o := range obs {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, `{"type":`...)
+		buf = intakeJSONString(buf, string(o.Type))
+		buf = append(buf, `,"value":`...)
+		buf = intakeJSONString(buf, o.Value)
+		buf = append(buf, '}')
+	}
+	return append(buf, ']')
+}
+
+func intakeJSONString(buf []byte, s string) []byte {
+	b, _ := json.Marshal(s) // a string always encodes
+	return append(buf, b...)
+}

@@ -170,8 +170,10 @@ func backupTables() []backupTable {
 		{"alert_events", "id", []string{"first_seen", "last_seen", "decided_at", "created_at", "updated_at"}},
 		{"alerts", "id", []string{"occurred_at", "first_seen", "last_seen"}},
 		// area: mailintake
-		// area: advisories
 		{"mail_messages", "id", []string{"received_at"}},
+		// area: advisories
+		{"advisories", "id", []string{"submitted_at", "approved_at", "initial_release_at", "current_release_at", "created_at", "updated_at"}},
+		{"advisory_revisions", "id", []string{"published_at"}},
 		{"audit_log", "seq", []string{"at"}},
 		{"jobs", "id", []string{"run_at", "locked_until", "created_at", "updated_at", "finished_at"}},
 	}

@@ -24,13 +24,14 @@ func checkPageDesc(query string, args []any, p hikeshi.Page) (string, []any) {
 	return query + " ORDER BY id DESC LIMIT ?", append(args, p.Limit)
 }
 
-const programmeCols = "id, year, title, period_start, period_end, objectives, created_by, created_at, updated_at"
+const programmeCols = "id, year, title, period_start, period_end, objectives, created_by, created_at, updated_at, department_id, routed_activity"
 
 func scanProgramme(s checkScanner) (hikeshi.AuditProgramme, error) {
 	var p hikeshi.AuditProgramme
-	var by sql.NullString
-	err := s.Scan(&p.ID, &p.Year, &p.Title, &p.PeriodStart, &p.PeriodEnd, &p.Objectives, &by, timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt})
-	p.CreatedBy = by.String
+	var by, dept sql.NullString
+	err := s.Scan(&p.ID, &p.Year, &p.Title, &p.PeriodStart, &p.PeriodEnd, &p.Objectives, &by, timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt},
+		&dept, &p.RoutedActivity)
+	p.CreatedBy, p.DepartmentID = by.String, dept.String
 	return p, err
 }
 
@@ -52,15 +53,17 @@ func (q queries) FindAuditProgrammes(ctx context.Context, p hikeshi.Page) ([]hik
 
 // CreateAuditProgramme inserts a programme; a second programme for a year is ErrConflict.
 func (t *tx) CreateAuditProgramme(ctx context.Context, p hikeshi.AuditProgramme) error {
-	_, err := t.exec(ctx, "INSERT INTO audit_programmes ("+programmeCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		p.ID, p.Year, p.Title, p.PeriodStart, p.PeriodEnd, p.Objectives, nullString(p.CreatedBy), t.d.t(p.CreatedAt), t.d.t(p.UpdatedAt))
+	_, err := t.exec(ctx, "INSERT INTO audit_programmes ("+programmeCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		p.ID, p.Year, p.Title, p.PeriodStart, p.PeriodEnd, p.Objectives, nullString(p.CreatedBy), t.d.t(p.CreatedAt), t.d.t(p.UpdatedAt),
+		nullString(p.DepartmentID), string(p.RoutedActivity))
 	return err
 }
 
 // UpdateAuditProgramme writes a programme's mutable fields.
 func (t *tx) UpdateAuditProgramme(ctx context.Context, p hikeshi.AuditProgramme) error {
-	return t.execOne(ctx, "UPDATE audit_programmes SET year = ?, title = ?, period_start = ?, period_end = ?, objectives = ?, updated_at = ? WHERE id = ?",
-		p.Year, p.Title, p.PeriodStart, p.PeriodEnd, p.Objectives, t.d.t(p.UpdatedAt), p.ID)
+	return t.execOne(ctx, `UPDATE audit_programmes SET year = ?, title = ?, period_start = ?, period_end = ?, objectives = ?, updated_at = ?,
+		department_id = ?, routed_activity = ? WHERE id = ?`,
+		p.Year, p.Title, p.PeriodStart, p.PeriodEnd, p.Objectives, t.d.t(p.UpdatedAt), nullString(p.DepartmentID), string(p.RoutedActivity), p.ID)
 }
 
 const internalAuditCols = "id, programme_id, title, scope, department_ids, criteria, planned_start, planned_end, auditor_ids, status, report, " +

@@ -19,18 +19,20 @@ import (
 // metric periods, audit plans) compare as 'YYYY-MM-DD' text on both.
 
 const mgmtReviewCols = "id, title, period_from, period_to, meeting_date, chair_id, attendee_ids, status, issues, feedback, minutes, inputs, " +
-	"held_by, held_at, closed_by, closed_at, created_by, created_at, updated_at"
+	"held_by, held_at, closed_by, closed_at, created_by, created_at, updated_at, department_id, routed_activity"
 
 func scanMgmtReview(s checkScanner) (hikeshi.ManagementReview, error) {
 	var m hikeshi.ManagementReview
 	var attendees, inputs string
-	var heldBy, closedBy, by sql.NullString
+	var heldBy, closedBy, by, dept sql.NullString
 	err := s.Scan(&m.ID, &m.Title, &m.PeriodFrom, &m.PeriodTo, &m.MeetingDate, &m.ChairID, &attendees, &m.Status, &m.Issues, &m.Feedback,
-		&m.Minutes, &inputs, &heldBy, timeCol{&m.HeldAt}, &closedBy, timeCol{&m.ClosedAt}, &by, timeCol{&m.CreatedAt}, timeCol{&m.UpdatedAt})
+		&m.Minutes, &inputs, &heldBy, timeCol{&m.HeldAt}, &closedBy, timeCol{&m.ClosedAt}, &by, timeCol{&m.CreatedAt}, timeCol{&m.UpdatedAt},
+		&dept, &m.RoutedActivity)
 	if err != nil {
 		return m, err
 	}
 	m.AttendeeIDs, m.HeldBy, m.ClosedBy, m.CreatedBy = strings.Fields(attendees), heldBy.String, closedBy.String, by.String
+	m.DepartmentID = dept.String
 	if inputs != "" {
 		var in hikeshi.ReviewInputs
 		if err := json.Unmarshal([]byte(inputs), &in); err != nil {
@@ -77,8 +79,9 @@ func (t *tx) CreateManagementReview(ctx context.Context, m hikeshi.ManagementRev
 	if err != nil {
 		return err
 	}
-	args = append(append([]any{m.ID}, args...), nullString(m.CreatedBy), t.d.t(m.CreatedAt), t.d.t(m.UpdatedAt))
-	_, err = t.exec(ctx, "INSERT INTO management_reviews ("+mgmtReviewCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", args...)
+	args = append(append([]any{m.ID}, args...), nullString(m.CreatedBy), t.d.t(m.CreatedAt), t.d.t(m.UpdatedAt),
+		nullString(m.DepartmentID), string(m.RoutedActivity))
+	_, err = t.exec(ctx, "INSERT INTO management_reviews ("+mgmtReviewCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", args...)
 	return err
 }
 
@@ -88,9 +91,10 @@ func (t *tx) UpdateManagementReview(ctx context.Context, m hikeshi.ManagementRev
 	if err != nil {
 		return err
 	}
-	args = append(args, t.d.t(m.UpdatedAt), m.ID)
+	args = append(args, t.d.t(m.UpdatedAt), nullString(m.DepartmentID), string(m.RoutedActivity), m.ID)
 	return t.execOne(ctx, `UPDATE management_reviews SET title = ?, period_from = ?, period_to = ?, meeting_date = ?, chair_id = ?, attendee_ids = ?,
-		status = ?, issues = ?, feedback = ?, minutes = ?, inputs = ?, held_by = ?, held_at = ?, closed_by = ?, closed_at = ?, updated_at = ? WHERE id = ?`, args...)
+		status = ?, issues = ?, feedback = ?, minutes = ?, inputs = ?, held_by = ?, held_at = ?, closed_by = ?, closed_at = ?, updated_at = ?,
+		department_id = ?, routed_activity = ? WHERE id = ?`, args...)
 }
 
 const mgmtDecisionCols = "id, review_id, kind, text, department_id, owner_id, due_date, action_id, created_by, created_at"

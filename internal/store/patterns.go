@@ -105,10 +105,10 @@ func (q queries) FindOrgPatterns(ctx context.Context, p hikeshi.Page) ([]hikeshi
 }
 
 // FindRoutedWork lists active routed tasks and active corrective actions from lessons, oldest first.
-func (q queries) FindRoutedWork(ctx context.Context) ([]hikeshi.RoutedItem, error) {
+func (q queries) FindRoutedWork(ctx context.Context, today string) ([]hikeshi.RoutedItem, error) {
 	var out []hikeshi.RoutedItem
-	scan := func(query string, entity string) error {
-		rows, err := q.query(ctx, query)
+	scan := func(query string, entity string, args ...any) error {
+		rows, err := q.query(ctx, query, args...)
 		if err != nil {
 			return err
 		}
@@ -130,7 +130,40 @@ func (q queries) FindRoutedWork(ctx context.Context) ([]hikeshi.RoutedItem, erro
 		WHERE source_kind = 'lesson' AND status IN ('open', 'in_progress', 'ineffective') ORDER BY id`, hikeshi.RoutedAction); err != nil {
 		return nil, err
 	}
+	if err := scan(`SELECT id, title, '', routed_activity, owner_department_id FROM risks
+		WHERE routed_activity <> '' ORDER BY id`, hikeshi.RoutedRisk); err != nil {
+		return nil, err
+	}
+	if err := scan(`SELECT id, title, '', routed_activity, department_id FROM documents
+		WHERE routed_activity <> '' AND archived = 0 ORDER BY id`, hikeshi.RoutedDocument); err != nil {
+		return nil, err
+	}
+	if err := scan(`SELECT id, title, '', routed_activity, COALESCE(department_id, '') FROM audit_programmes
+		WHERE routed_activity <> '' AND period_end >= ? ORDER BY id`, hikeshi.RoutedProgramme, today); err != nil {
+		return nil, err
+	}
+	if err := scan(`SELECT id, title, '', routed_activity, COALESCE(department_id, '') FROM management_reviews
+		WHERE routed_activity <> '' AND status IN ('planned', 'held') ORDER BY id`, hikeshi.RoutedMgmt); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// routedTables maps the ISMS items' entities onto their table and department column.
+var routedTables = map[string][2]string{
+	hikeshi.RoutedRisk:      {"risks", "owner_department_id"},
+	hikeshi.RoutedDocument:  {"documents", "department_id"},
+	hikeshi.RoutedProgramme: {"audit_programmes", "department_id"},
+	hikeshi.RoutedMgmt:      {"management_reviews", "department_id"},
+}
+
+// MarkRouted records or clears the activity that chose an ISMS item's department.
+func (t *tx) MarkRouted(ctx context.Context, entity, id string, a hikeshi.Activity) error {
+	tbl, ok := routedTables[entity]
+	if !ok {
+		return fmt.Errorf("store: mark routed %q: unknown entity", entity)
+	}
+	return t.execOne(ctx, "UPDATE "+tbl[0]+" SET routed_activity = ? WHERE id = ?", string(a), id)
 }
 
 // CreateOrgPattern inserts a version and its units.
@@ -172,6 +205,11 @@ func (t *tx) MoveRoutedItem(ctx context.Context, it hikeshi.RoutedItem, departme
 		return t.execOne(ctx, `UPDATE corrective_actions SET department_id = ?,
 			owner_id = CASE WHEN owner_id IN (SELECT id FROM users WHERE department_id = ?) THEN owner_id ELSE NULL END,
 			updated_at = ? WHERE id = ?`, departmentID, departmentID, t.d.t(at), it.ID)
+	}
+	if tbl, ok := routedTables[it.Entity]; ok {
+		// Only an item still routed moves: one a person placed meanwhile stays.
+		return t.execOne(ctx, "UPDATE "+tbl[0]+" SET "+tbl[1]+" = ?, updated_at = ? WHERE id = ? AND routed_activity <> ''",
+			departmentID, t.d.t(at), it.ID)
 	}
 	return fmt.Errorf("store: move %q: unknown entity", it.Entity)
 }

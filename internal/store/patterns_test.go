@@ -122,7 +122,7 @@ func TestOrgPatternStore(t *testing.T) {
 			mgmtExec(t, db, fmt.Sprintf(`INSERT INTO corrective_actions (id, source_kind, source_id, title, action, department_id, owner_id, due_date, status, created_at, updated_at)
 				VALUES ('%s', '%s', 'src', '改善 %s', 'a', '%s', '%s', '2026-06-30', '%s', '%s', '%s')`, c.id, c.kind, c.kind, mg.ID, handler.ID, c.status, old, old))
 		}
-		work, err := db.FindRoutedWork(ctx)
+		work, err := db.FindRoutedWork(ctx, "2026-05-01")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -154,9 +154,107 @@ func TestOrgPatternStore(t *testing.T) {
 			t.Fatalf("moved action = %+v, %v", ca, err)
 		}
 		if err := db.InTx(ctx, func(tx hikeshi.Tx) error {
-			return tx.MoveRoutedItem(ctx, hikeshi.RoutedItem{Entity: "risk", ID: lesson}, it.ID, moved)
+			return tx.MoveRoutedItem(ctx, hikeshi.RoutedItem{Entity: "nope", ID: lesson}, it.ID, moved)
 		}); err == nil {
 			t.Fatal("an unknown entity was moved")
 		}
+		testRoutedISMS(t, db, svc, mg, it)
 	})
+}
+
+// testRoutedISMS (decision 0038): the ISMS items the pattern placed are
+// listed while open, moved, and cleared when a person places them.
+func testRoutedISMS(t *testing.T, db *store.DB, svc *service.Services, mg, it hikeshi.Department) {
+	ctx := context.Background()
+	sys := hikeshi.SystemActor("test")
+	chair, err := svc.Users.Create(ctx, sys, service.UserInput{Email: "c@example.org", Name: "C", Role: hikeshi.RoleManager, DepartmentID: mg.ID, Password: "correct horse battery staple"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := svc.Risks.CreateRisk(ctx, sys, service.RiskInput{Title: "r", Scenario: "s", Assessment: service.RiskAssessment{Likelihood: 1, Impact: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := svc.Documents.Create(ctx, sys, service.DocumentInput{Kind: hikeshi.DocRules, Title: "規程", Body: "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur, err := svc.Checks.CreateProgramme(ctx, sys, service.ProgrammeInput{Year: 2026, Title: "p", PeriodStart: "2026-04-01", PeriodEnd: "2027-03-31"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Checks.CreateProgramme(ctx, sys, service.ProgrammeInput{Year: 2025, Title: "old", PeriodStart: "2025-04-01", PeriodEnd: "2026-03-31"}); err != nil {
+		t.Fatal(err)
+	}
+	mr, err := svc.Management.CreateReview(ctx, sys, service.MgmtReviewInput{Title: "m", PeriodFrom: "2026-01-01", PeriodTo: "2026-03-31", MeetingDate: "2026-04-10", ChairID: chair.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := db.FindAuditProgrammeByID(ctx, cur.ID); err != nil || p.DepartmentID != mg.ID || p.RoutedActivity != hikeshi.ActivityInternalAudit {
+		t.Fatalf("programme read back %+v %v", p, err)
+	}
+	if m, err := db.FindManagementReviewByID(ctx, mr.ID); err != nil || m.DepartmentID != mg.ID || m.RoutedActivity != hikeshi.ActivityManagementReview {
+		t.Fatalf("review read back %+v %v", m, err)
+	}
+	work, err := db.FindRoutedWork(ctx, "2026-05-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var isms []hikeshi.RoutedItem
+	for _, w := range work {
+		if w.Entity != hikeshi.RoutedTask && w.Entity != hikeshi.RoutedAction {
+			isms = append(isms, w)
+		}
+	}
+	want := []struct {
+		id, entity string
+		a          hikeshi.Activity
+	}{{r.ID, hikeshi.RoutedRisk, hikeshi.ActivityRiskAssessment}, {d.ID, hikeshi.RoutedDocument, hikeshi.ActivityRules},
+		{cur.ID, hikeshi.RoutedProgramme, hikeshi.ActivityInternalAudit}, {mr.ID, hikeshi.RoutedMgmt, hikeshi.ActivityManagementReview}}
+	if len(isms) != len(want) {
+		t.Fatalf("routed ISMS items %+v", isms)
+	}
+	for i, w := range want {
+		if isms[i].ID != w.id || isms[i].Entity != w.entity || isms[i].Activity != w.a || isms[i].DepartmentID != mg.ID || isms[i].Title == "" {
+			t.Fatalf("item %d = %+v, want %+v", i, isms[i], w)
+		}
+	}
+	at := time.Date(2026, 5, 2, 0, 0, 0, 0, time.UTC)
+	if err := db.InTx(ctx, func(tx hikeshi.Tx) error {
+		for _, w := range isms {
+			if err := tx.MoveRoutedItem(ctx, w, it.ID, at); err != nil {
+				return err
+			}
+		}
+		// A person places the document: it is no longer routed, and a
+		// move planned before does not touch it.
+		if err := tx.MarkRouted(ctx, hikeshi.RoutedDocument, d.ID, ""); err != nil {
+			return err
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := db.FindRiskByID(ctx, r.ID); got.OwnerDepartmentID != it.ID || !got.UpdatedAt.Equal(at) {
+		t.Errorf("moved risk %+v", got)
+	}
+	if got, _ := db.FindManagementReviewByID(ctx, mr.ID); got.DepartmentID != it.ID {
+		t.Errorf("moved review %+v", got)
+	}
+	err = db.InTx(ctx, func(tx hikeshi.Tx) error { return tx.MoveRoutedItem(ctx, isms[1], mg.ID, at) })
+	if !errors.Is(err, hikeshi.ErrNotFound) {
+		t.Errorf("moving an item a person placed: %v", err)
+	}
+	if got, _ := db.FindDocumentByID(ctx, d.ID); got.DepartmentID != it.ID {
+		t.Errorf("placed document %+v", got)
+	}
+	if err := db.InTx(ctx, func(tx hikeshi.Tx) error { return tx.MarkRouted(ctx, "tasks; DROP TABLE risks", r.ID, "") }); err == nil {
+		t.Error("an unknown entity was marked")
+	}
+	if err := db.InTx(ctx, func(tx hikeshi.Tx) error { return tx.MarkRouted(ctx, hikeshi.RoutedRisk, "missing", "") }); !errors.Is(err, hikeshi.ErrNotFound) {
+		t.Errorf("mark a missing risk: %v", err)
+	}
+	if work, _ := db.FindRoutedWork(ctx, "2027-04-01"); slices.ContainsFunc(work, func(w hikeshi.RoutedItem) bool { return w.ID == cur.ID || w.ID == d.ID }) {
+		t.Errorf("an ended programme or a placed document is still routed: %+v", work)
+	}
 }

@@ -5,6 +5,8 @@ import (
 	"html/template"
 	"math"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -16,10 +18,12 @@ import (
 
 // This file holds the UI of IN-3 and IN-4: the pattern advisor and the what-if simulation.
 //
-// Both pages run synchronously: the service refuses a run estimated above
-// service.SimMaxEvents (about a second) with its estimate and stops one that
-// takes longer than service.SimTimeout, so no page waits long and no
-// progress display is needed (docs/decisions/0034-advisor.md).
+// The advisor runs synchronously. A simulation estimated up to
+// service.SimMaxEvents (about a second) runs synchronously too; a larger one
+// within service.SimBackgroundMaxEvents runs in the background, and its page
+// (/patterns/simulate/runs/{id}) shows the progress, reloading itself with
+// an HTTP Refresh header (no script), then the result
+// (docs/decisions/0034-advisor.md, 0038-routing-isms-work.md).
 
 // registerAdvisor mounts the area's pages.
 func (h *Handler) registerAdvisor(handle handleFunc) {
@@ -27,6 +31,7 @@ func (h *Handler) registerAdvisor(handle handleFunc) {
 	handle("POST /patterns/advisor", signedIn, h.advisorRun)
 	handle("GET /patterns/simulate", signedIn, h.simulatePage)
 	handle("POST /patterns/simulate", signedIn, h.simulateRun)
+	handle("GET /patterns/simulate/runs/{id}", signedIn, h.simulateJob)
 }
 
 // ---- shared helpers ----
@@ -114,7 +119,7 @@ func (h *Handler) advisorErrors(r *http.Request, err error) (map[string]string, 
 			if tl != nil {
 				msgs[f.Field] = p.T("advisor.field.too_large", advisorNumber(float64(tl.Estimate.Events)),
 					advisorNumber(float64(tl.Estimate.Incidents)), advisorNumber(math.Ceil(service.EstimateSeconds(tl.Estimate))),
-					advisorNumber(service.SimMaxEvents))
+					advisorNumber(service.SimBackgroundMaxEvents))
 				continue
 			}
 		}
@@ -130,6 +135,9 @@ func (h *Handler) advisorAlert(p *page, err error) (status int, ok bool) {
 	switch {
 	case errors.As(err, &rl):
 		p.Alert = p.T("advisor.rate_limited", int(math.Ceil(max(rl.Wait.Seconds(), 1))))
+		return http.StatusTooManyRequests, true
+	case errors.As(err, new(*service.SimRunningError)):
+		p.Alert = p.T("advisor.sim.running_already")
 		return http.StatusTooManyRequests, true
 	case errors.Is(err, hikeshi.ErrInvalid):
 		p.Alert = p.T("advisor.timeout")
@@ -307,8 +315,30 @@ func cmpOr(s, def string) string {
 // simFields are the simulation form's numbers: the form name is the
 // simulation's field name, so its errors land beside the field.
 var simFields = []string{"incidents_per_year", "staff.management", "staff.it", "staff.csirt",
-	"effort.triage.mean_hours", "effort.contain.mean_hours", "effort.recover.mean_hours", "effort.improve.mean_hours",
+	"effort.triage.mean_hours", "effort.triage.cv", "effort.contain.mean_hours", "effort.contain.cv",
+	"effort.recover.mean_hours", "effort.recover.cv", "effort.improve.mean_hours", "effort.improve.cv",
 	"lesson_share", "routine.management", "routine.it", "routine.csirt", "audit_every_months", "years", "seed"}
+
+// simDistFields are the form's distribution choices (effort per step).
+var simDistFields = []string{"effort.triage.dist", "effort.contain.dist", "effort.recover.dist", "effort.improve.dist"}
+
+// simDistKinds are the distributions a step's effort may follow.
+var simDistKinds = []sim.DistKind{sim.Lognormal, sim.Exponential}
+
+// simDist returns the distribution a ".dist" form field sets in c.
+func simDist(c *sim.Config, field string) *sim.Dist {
+	switch field {
+	case "effort.triage.dist":
+		return &c.Effort.Triage
+	case "effort.contain.dist":
+		return &c.Effort.Contain
+	case "effort.recover.dist":
+		return &c.Effort.Recover
+	case "effort.improve.dist":
+		return &c.Effort.Improve
+	}
+	return nil
+}
 
 // simTarget returns where a form field goes in c.
 func simTarget(c *sim.Config, field string) (f *float64, i *int) {
@@ -329,6 +359,14 @@ func simTarget(c *sim.Config, field string) (f *float64, i *int) {
 		return &c.Effort.Recover.MeanHours, nil
 	case "effort.improve.mean_hours":
 		return &c.Effort.Improve.MeanHours, nil
+	case "effort.triage.cv":
+		return &c.Effort.Triage.CV, nil
+	case "effort.contain.cv":
+		return &c.Effort.Contain.CV, nil
+	case "effort.recover.cv":
+		return &c.Effort.Recover.CV, nil
+	case "effort.improve.cv":
+		return &c.Effort.Improve.CV, nil
 	case "lesson_share":
 		return &c.LessonShare, nil
 	case "routine.management":
@@ -353,14 +391,39 @@ type simView struct {
 	Run      *service.SimRun
 	Charts   []template.HTML
 	Fields   []string
+	// DistFields and DistKinds: each step's distribution (a select).
+	DistFields []string
+	DistKinds  []sim.DistKind
+}
+
+// DistFieldOf is the distribution field beside a mean_hours field ("" for
+// the other fields): the template puts the choice next to the mean.
+func (v *simView) DistFieldOf(f string) string {
+	if step, ok := strings.CutSuffix(f, ".mean_hours"); ok && strings.HasPrefix(step, "effort.") {
+		return step + ".dist"
+	}
+	return ""
+}
+
+// Range words a field's accepted range ("" when it has none).
+func (v *simView) Range(f string) string {
+	lo, hi, ok := service.AdvisorRanges(f)
+	if !ok {
+		return ""
+	}
+	return v.T("advisor.sim.range", advisorNumber(lo), advisorNumber(hi))
 }
 
 // Val is a field's value as typed.
 func (v *simView) Val(f string) string { return v.Values[f] }
 
 func (h *Handler) newSimView(c sim.Config) *simView {
-	v := &simView{Values: map[string]string{}, Patterns: hikeshi.PatternKeys(), Chosen: map[hikeshi.PatternKey]bool{}, Fields: simFields}
+	v := &simView{Values: map[string]string{}, Patterns: hikeshi.PatternKeys(), Chosen: map[hikeshi.PatternKey]bool{}, Fields: simFields,
+		DistFields: simDistFields, DistKinds: simDistKinds}
 	v.Active = "patterns"
+	for _, f := range simDistFields {
+		v.Values[f] = string(simDist(&c, f).Kind)
+	}
 	for _, f := range simFields {
 		if f == "seed" {
 			v.Values[f] = strconv.FormatUint(c.Seed, 10)
@@ -420,6 +483,15 @@ func (h *Handler) simulateRun(w http.ResponseWriter, r *http.Request) error {
 		}
 		*x = num
 	}
+	for _, f := range simDistFields {
+		k := sim.DistKind(trimmed(r, f))
+		v.Values[f] = string(k)
+		if !slices.Contains(simDistKinds, k) {
+			bad[f] = v.T("advisor.field.dist")
+			continue
+		}
+		simDist(&c, f).Kind = k
+	}
 	for _, p := range r.PostForm["patterns"] {
 		k := hikeshi.PatternKey(p)
 		if !k.Valid() {
@@ -435,7 +507,7 @@ func (h *Handler) simulateRun(w http.ResponseWriter, r *http.Request) error {
 		v.Errors, v.Alert = bad, v.T("advisor.fix_errors")
 		return h.render(w, r, http.StatusUnprocessableEntity, "advisor_simulate", v)
 	}
-	run, err := h.svc.Advisor.Simulate(r.Context(), h.stateOf(r).actor(), c)
+	run, job, err := h.svc.Advisor.SimulateOrStart(r.Context(), h.stateOf(r).actor(), c)
 	if err != nil {
 		if msgs, ok := h.advisorErrors(r, err); ok {
 			for f, m := range msgs {
@@ -452,10 +524,63 @@ func (h *Handler) simulateRun(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
+	if job != nil {
+		return redirect(w, r, "/patterns/simulate/runs/"+url.PathEscape(job.ID))
+	}
+	v.Run = run
+	v.Charts = simCharts(&v.page, run.Report)
+	return h.render(w, r, http.StatusOK, "advisor_simulate", v)
+}
+
+// SimRefreshSeconds is how often a running simulation's page reloads.
+const SimRefreshSeconds = 2
+
+type simJobView struct {
+	page
+	Job service.SimJob
+}
+
+// simulateJob shows a background simulation: its progress while it runs
+// (the page reloads itself every SimRefreshSeconds through the HTTP Refresh
+// header, which needs no script), then the result on the simulation page
+// with the form filled from its inputs.
+func (h *Handler) simulateJob(w http.ResponseWriter, r *http.Request) error {
+	job, err := h.svc.Advisor.SimJob(h.stateOf(r).actor(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if !job.Finished {
+		v := &simJobView{Job: job}
+		v.Active = "patterns"
+		h.fill(r, &v.page)
+		w.Header().Set("Refresh", strconv.Itoa(SimRefreshSeconds))
+		w.Header().Set("Cache-Control", "no-store")
+		return h.render(w, r, http.StatusOK, "advisor_simjob", v)
+	}
+	v := h.newSimView(job.Config)
+	h.fill(r, &v.page)
+	if job.Err != nil {
+		if msgs, ok := h.advisorErrors(r, job.Err); ok {
+			v.Errors, v.Alert = msgs, v.T("advisor.fix_errors")
+			return h.render(w, r, http.StatusUnprocessableEntity, "advisor_simulate", v)
+		}
+		if status, ok := h.advisorAlert(&v.page, job.Err); ok {
+			return h.render(w, r, status, "advisor_simulate", v)
+		}
+		return job.Err
+	}
+	run := job.Run
 	v.Run = &run
 	v.Charts = simCharts(&v.page, run.Report)
 	return h.render(w, r, http.StatusOK, "advisor_simulate", v)
 }
+
+// Percent is the job's progress for the page.
+func (v *simJobView) Percent() int { return v.Job.Percent() }
+
+// EventsText and SecondsText word the job's estimate.
+func (v *simJobView) EventsText() string  { return advisorNumber(float64(v.Job.Estimate.Events)) }
+func (v *simJobView) SecondsText() string { return advisorNumber(math.Ceil(v.Job.Seconds)) }
 
 // simCharts draws the results: time to contain and improvement lead time
 // (median and p90, grouped by pattern) and each unit's utilisation.

@@ -66,6 +66,10 @@ func TestAdvisorPages(t *testing.T) {
 			"effort.contain.mean_hours": "4", "effort.recover.mean_hours": "8", "effort.improve.mean_hours": "16", "lesson_share": "0.3", "routine.management": "0.5",
 			"routine.it": "0.6", "routine.csirt": "0", "audit_every_months": "6", "years": "1", "seed": "42"}[f])
 	}
+	for _, step := range []string{"triage", "contain", "recover", "improve"} {
+		sim.Set("effort."+step+".dist", "lognormal")
+		sim.Set("effort."+step+".cv", "1")
+	}
 	c := e.login("csirt", "en")
 	res = c.post("/patterns/simulate", sim)
 	wantStatus(t, res, http.StatusOK)

@@ -210,7 +210,7 @@ func (h *Handler) checkPost(w http.ResponseWriter, r *http.Request, do func() (n
 
 // ---- audits ----
 
-type programmeForm struct{ Year, Title, PeriodStart, PeriodEnd, Objectives string }
+type programmeForm struct{ Year, Title, PeriodStart, PeriodEnd, Objectives, DepartmentID string }
 
 type auditForm struct {
 	ProgrammeID, Title, Scope, Criteria, PlannedStart, PlannedEnd string
@@ -287,14 +287,14 @@ func (h *Handler) auditsProgrammeCreate(w http.ResponseWriter, r *http.Request) 
 		return err
 	}
 	in := programmeForm{Year: trimmed(r, "year"), Title: formValue(r, "title"), PeriodStart: trimmed(r, "period_start"),
-		PeriodEnd: trimmed(r, "period_end"), Objectives: formValue(r, "objectives")}
+		PeriodEnd: trimmed(r, "period_end"), Objectives: formValue(r, "objectives"), DepartmentID: trimmed(r, "department_id")}
 	year, convErr := strconv.Atoi(in.Year)
 	var err error
 	if convErr != nil {
 		err = hikeshi.Invalid("year", "out_of_range", "not a year")
 	} else {
 		_, err = h.svc.Checks.CreateProgramme(r.Context(), h.stateOf(r).actor(), service.ProgrammeInput{Year: year, Title: in.Title,
-			PeriodStart: in.PeriodStart, PeriodEnd: in.PeriodEnd, Objectives: in.Objectives})
+			PeriodStart: in.PeriodStart, PeriodEnd: in.PeriodEnd, Objectives: in.Objectives, DepartmentID: in.DepartmentID})
 	}
 	if err != nil {
 		v, verr := h.auditsListView(r)

@@ -22,7 +22,13 @@ type programmeShowView struct {
 	Audits  []hikeshi.InternalAudit
 	CanPlan bool
 	Form    programmeForm
+	// Depts and DeptName: the owner unit (decision 0038).
+	Depts []hikeshi.Department
+	names map[string]string
 }
+
+// DeptName names a department by id.
+func (v *programmeShowView) DeptName(id string) string { return v.names[id] }
 
 func (h *Handler) renderProgramme(w http.ResponseWriter, r *http.Request, status int, adjust func(v *programmeShowView)) error {
 	a := h.stateOf(r).actor()
@@ -31,7 +37,11 @@ func (h *Handler) renderProgramme(w http.ResponseWriter, r *http.Request, status
 		return err
 	}
 	v := &programmeShowView{P: p, CanPlan: a.Role == hikeshi.RoleAdmin || a.Role == hikeshi.RoleManager,
-		Form: programmeForm{Year: strconv.Itoa(p.Year), Title: p.Title, PeriodStart: p.PeriodStart, PeriodEnd: p.PeriodEnd, Objectives: p.Objectives}}
+		Form: programmeForm{Year: strconv.Itoa(p.Year), Title: p.Title, PeriodStart: p.PeriodStart, PeriodEnd: p.PeriodEnd, Objectives: p.Objectives,
+			DepartmentID: p.DepartmentID}}
+	if v.Depts, v.names, err = h.departmentNames(r); err != nil {
+		return err
+	}
 	if v.Audits, err = h.svc.Checks.Audits(r.Context(), a, p.ID, hikeshi.Page{Limit: hikeshi.MaxPageLimit}); err != nil {
 		return err
 	}
@@ -55,14 +65,14 @@ func (h *Handler) programmesUpdate(w http.ResponseWriter, r *http.Request) error
 	}
 	id := r.PathValue("id")
 	in := programmeForm{Year: trimmed(r, "year"), Title: formValue(r, "title"), PeriodStart: trimmed(r, "period_start"),
-		PeriodEnd: trimmed(r, "period_end"), Objectives: formValue(r, "objectives")}
+		PeriodEnd: trimmed(r, "period_end"), Objectives: formValue(r, "objectives"), DepartmentID: trimmed(r, "department_id")}
 	year, convErr := strconv.Atoi(in.Year)
 	var err error
 	if convErr != nil {
 		err = hikeshi.Invalid("year", "out_of_range", "not a year")
 	} else {
 		_, err = h.svc.Checks.UpdateProgramme(r.Context(), h.stateOf(r).actor(), id, service.ProgrammeInput{Year: year, Title: in.Title,
-			PeriodStart: in.PeriodStart, PeriodEnd: in.PeriodEnd, Objectives: in.Objectives})
+			PeriodStart: in.PeriodStart, PeriodEnd: in.PeriodEnd, Objectives: in.Objectives, DepartmentID: in.DepartmentID})
 	}
 	if err != nil {
 		msgs, alert, ok := h.checkRefused(r, err)

@@ -64,6 +64,7 @@ func (h *Handler) mgmtErrors(r *http.Request, err error) (map[string]string, boo
 
 type mgmtForm struct {
 	Title, PeriodFrom, PeriodTo, MeetingDate, ChairID, Issues, Feedback, Minutes string
+	DepartmentID                                                                 string // the preparing unit (decision 0038)
 	AttendeeIDs                                                                  []string
 }
 
@@ -71,13 +72,14 @@ func (f mgmtForm) HasAttendee(id string) bool { return checkHas(f.AttendeeIDs, i
 
 func (f mgmtForm) input() service.MgmtReviewInput {
 	return service.MgmtReviewInput{Title: f.Title, PeriodFrom: f.PeriodFrom, PeriodTo: f.PeriodTo, MeetingDate: f.MeetingDate,
-		ChairID: f.ChairID, AttendeeIDs: f.AttendeeIDs, Issues: f.Issues, Feedback: f.Feedback, Minutes: f.Minutes}
+		ChairID: f.ChairID, AttendeeIDs: f.AttendeeIDs, Issues: f.Issues, Feedback: f.Feedback, Minutes: f.Minutes, DepartmentID: f.DepartmentID}
 }
 
 func readMgmtForm(r *http.Request) mgmtForm {
 	return mgmtForm{Title: formValue(r, "title"), PeriodFrom: trimmed(r, "period_from"), PeriodTo: trimmed(r, "period_to"),
 		MeetingDate: trimmed(r, "meeting_date"), ChairID: trimmed(r, "chair_id"), Issues: formValue(r, "issues"),
-		Feedback: formValue(r, "feedback"), Minutes: formValue(r, "minutes"), AttendeeIDs: r.PostForm["attendee_ids"]}
+		Feedback: formValue(r, "feedback"), Minutes: formValue(r, "minutes"), AttendeeIDs: r.PostForm["attendee_ids"],
+		DepartmentID: trimmed(r, "department_id")}
 }
 
 // ---- the list and the new-review form ----
@@ -210,7 +212,7 @@ func (h *Handler) renderMgmt(w http.ResponseWriter, r *http.Request, status int,
 	m := rv.Review
 	v := &mgmtShowView{checkChoices: c, V: rv, In: rv.Inputs, Kinds: hikeshi.DecisionKinds, Types: hikeshi.FindingTypes,
 		Levels: []string{"very_high", "high", "medium", "low"},
-		Form: mgmtForm{Title: m.Title, PeriodFrom: m.PeriodFrom, PeriodTo: m.PeriodTo, MeetingDate: m.MeetingDate, ChairID: m.ChairID,
+		Form: mgmtForm{Title: m.Title, PeriodFrom: m.PeriodFrom, PeriodTo: m.PeriodTo, MeetingDate: m.MeetingDate, ChairID: m.ChairID, DepartmentID: m.DepartmentID,
 			Issues: m.Issues, Feedback: m.Feedback, Minutes: m.Minutes, AttendeeIDs: m.AttendeeIDs},
 		DForm: mgmtDecisionForm{Kind: string(hikeshi.DecisionImprovement)}}
 	v.Active = "isms"

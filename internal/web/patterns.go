@@ -303,18 +303,20 @@ func (f patternForm) input() (service.PatternInput, bool) {
 
 type patternsEditView struct {
 	page
-	Form       patternForm
-	Template   hikeshi.Pattern
-	Templates  []hikeshi.Pattern
-	Depts      []hikeshi.Department
-	Names      map[string]string
-	Activities []hikeshi.Activity
-	Kinds      []hikeshi.DepartmentKind
-	Previewed  bool
-	Moves      []service.PatternMove
-	Pattern    hikeshi.OrgPattern // the previewed version
-	Columns    []patternColumn
-	Rows       []patternRow
+	Form         patternForm
+	Template     hikeshi.Pattern
+	Templates    []hikeshi.Pattern
+	Depts        []hikeshi.Department
+	Names        map[string]string
+	Activities   []hikeshi.Activity
+	Kinds        []hikeshi.DepartmentKind
+	Previewed    bool
+	Moves        []service.PatternMove
+	Releases     []service.PatternRelease
+	ReleasesMore bool
+	Pattern      hikeshi.OrgPattern // the previewed version
+	Columns      []patternColumn
+	Rows         []patternRow
 }
 
 // DeptOf names a department by id.
@@ -325,8 +327,26 @@ func (v *patternsEditView) DeptOf(id string) string {
 	return id
 }
 
-// MovedEntity names the kind of a moved item.
+// PatternEntity names the kind of a moved item.
 func (p *page) PatternEntity(e string) string { return p.T("patterns.entity." + e) }
+
+// routedPaths are the pages of the routed items' entities.
+var routedPaths = map[string]string{
+	hikeshi.RoutedTask:      "/tasks/",
+	hikeshi.RoutedAction:    "/isms/actions/",
+	hikeshi.RoutedRisk:      "/isms/risks/",
+	hikeshi.RoutedDocument:  "/isms/documents/",
+	hikeshi.RoutedProgramme: "/isms/audit-programmes/",
+	hikeshi.RoutedMgmt:      "/isms/management-reviews/",
+}
+
+// RoutedLink is the page of a routed item.
+func (p *page) RoutedLink(entity, id string) string {
+	if base, ok := routedPaths[entity]; ok {
+		return base + id
+	}
+	return "/patterns"
+}
 
 func (h *Handler) patternsEditView(r *http.Request) (*patternsEditView, error) {
 	a := h.stateOf(r).actor()
@@ -478,6 +498,7 @@ func (h *Handler) patternsSubmit(w http.ResponseWriter, r *http.Request, apply b
 		return redirect(w, r, "/patterns?n=applied")
 	}
 	v.Previewed, v.Moves, v.Pattern = true, res.Moves, res.Pattern
+	v.Releases, v.ReleasesMore = res.Releases, res.ReleasesMore
 	v.Columns, v.Rows = patternTable(res.Pattern, v.Names)
 	h.fill(r, &v.page)
 	return h.render(w, r, http.StatusOK, "patterns_edit", v)

@@ -18,6 +18,7 @@ import (
 	"github.com/hikeshi/hikeshi"
 	"github.com/hikeshi/hikeshi/internal/httpx"
 	"github.com/hikeshi/hikeshi/internal/i18n"
+	"github.com/hikeshi/hikeshi/internal/service"
 )
 
 //go:embed templates/*.html templates/sections/*.html
@@ -170,7 +171,7 @@ func (h *Handler) fill(r *http.Request, p *page) {
 			if k == "reports" {
 				it.Href = "/reports" // every role: members see the reports they filed
 			}
-			if k == "alerts" && a.CanAnswerReports() {
+			if k == "alerts" && service.CanReadAlerts(a) {
 				it.Href = "/alerts" // the CSIRT's queue of alert events
 			}
 			if k == "triage" && a.CanAnswerReports() {

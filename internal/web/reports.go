@@ -416,6 +416,12 @@ func (h *Handler) securityTxt(w http.ResponseWriter, r *http.Request) error {
 	fmt.Fprintf(&b, "Expires: %s\n", expires.Format(time.RFC3339))
 	b.WriteString("Preferred-Languages: ja, en\n")
 	fmt.Fprintf(&b, "Canonical: %s/.well-known/security.txt\n", base)
+	// The CSAF provider (IM-3, decision 0039), once it has a public document.
+	if ok, err := h.svc.Advisories.HasPublicDocuments(r.Context()); err != nil {
+		return err
+	} else if ok {
+		fmt.Fprintf(&b, "CSAF: %s/.well-known/csaf/provider-metadata.json\n", base)
+	}
 	if set.SecurityPolicy != "" {
 		fmt.Fprintf(&b, "Policy: %s\n", set.SecurityPolicy)
 	}

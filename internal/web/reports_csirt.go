@@ -36,6 +36,7 @@ type reportView struct {
 	IsMine      bool // the signed-in user filed it and may add information
 	Body        string
 	Moves       []hikeshi.ReportStatus // statuses the report may move to
+	Mails       int                    // messages the mail intake took for this report (IH-2)
 }
 
 // Status is the localised name of a report status.
@@ -105,8 +106,12 @@ func (h *Handler) renderReport(w http.ResponseWriter, r *http.Request, status in
 	if err != nil {
 		return err
 	}
+	mails, err := h.svc.MailIntake.MailMessages(r.Context(), a, id)
+	if err != nil {
+		return err
+	}
 	v := &reportView{R: rep, Messages: msgs, Attachments: atts, CanAnswer: a.CanAnswerReports(),
-		IsMine: !rep.Anonymous && rep.ReporterUserID != "" && rep.ReporterUserID == a.UserID && !a.ReadOnly()}
+		IsMine: !rep.Anonymous && rep.ReporterUserID != "" && rep.ReporterUserID == a.UserID && !a.ReadOnly(), Mails: len(mails)}
 	if v.CanAnswer {
 		for _, s := range hikeshi.ReportStatuses {
 			if rep.Status.CanMoveTo(s) {
