@@ -304,12 +304,14 @@ func (b *alertBuilder) finish(i int, raw []byte) (AlertInput, error) {
 		}
 		s = strings.TrimSpace(s)
 		if b.strict {
+			// The field's name is made only for an error.
 			v := &ValidationError{}
-			ValidateText(v, alertField(i, field), s, max, required)
+			ValidateText(v, "", s, max, required)
 			if strings.ContainsAny(s, "\r\n") && max != MaxAlertDescriptionLen {
-				v.Add(alertField(i, field), "invalid_text", "the text must be one line")
+				v.Add("", "invalid_text", "the text must be one line")
 			}
 			if e := v.Err(); e != nil {
+				v.Fields[0].Field = alertField(i, field)
 				err = &ValidationError{Fields: v.Fields[:1]}
 			}
 			return s
@@ -355,9 +357,15 @@ func (b *alertBuilder) finish(i int, raw []byte) (AlertInput, error) {
 			v := a.Labels[k]
 			if b.strict {
 				ve := &ValidationError{}
-				ValidateText(ve, alertField(i, "labels"), k, MaxAlertLabelKeyLen, true)
-				ValidateText(ve, alertField(i, "labels."+k), v, MaxAlertLabelValueLen, false)
+				ValidateText(ve, "", k, MaxAlertLabelKeyLen, true)
 				if len(ve.Fields) > 0 {
+					ve.Fields[0].Field = alertField(i, "labels")
+				}
+				ValidateText(ve, "v", v, MaxAlertLabelValueLen, false)
+				if len(ve.Fields) > 0 {
+					if ve.Fields[0].Field == "v" {
+						ve.Fields[0].Field = alertField(i, "labels."+k)
+					}
 					if len(k) > MaxAlertLabelKeyLen*4 || !utf8.ValidString(k) {
 						ve.Fields[0].Field = alertField(i, "labels")
 					}

@@ -3,6 +3,7 @@ package hikeshi
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -169,12 +170,9 @@ func decodeGenericAlert(i int, raw []byte) (AlertInput, error) {
 			return AlertInput{}, alertInvalid(i, "observables", "invalid_type", `must be an array of {"type", "value"} objects`)
 		}
 		err := jsonValidArrayEach(obsRaw, MaxAlertObservables, func(j int, v []byte) error {
-			field := fmt.Sprintf("observables[%d]", j)
-			var o struct {
-				Type  *string `json:"type"`
-				Value *string `json:"value"`
-			}
-			if firstByte(v) != '{' || json.Unmarshal(v, &o) != nil {
+			field := "observables[" + strconv.Itoa(j) + "]"
+			o, ok := genericObservable(v)
+			if !ok {
 				return alertInvalid(i, field, "invalid_type", `must be an object {"type": "ip", "value": "…"}`)
 			}
 			if o.Type == nil || !ObservableType(strings.ToLower(strings.TrimSpace(*o.Type))).Valid() {
@@ -239,4 +237,39 @@ func truncateKey(k string) string {
 		k = k[:64] + "…"
 	}
 	return strings.ToValidUTF8(k, "\uFFFD")
+}
+
+// genericObservable reads {"type", "value"} from v (valid JSON) as
+// json.Unmarshal into struct{Type, Value *string} would: member names
+// without case, the last of repeated members winning, null leaving a field
+// nil; ok is false where Unmarshal would fail (v not an object, or a member
+// that is neither a string nor null).
+func genericObservable(v []byte) (o struct{ Type, Value *string }, ok bool) {
+	if firstByte(v) != '{' {
+		return o, false
+	}
+	ok = true
+	_ = jsonValidObjectEach(v, math.MaxInt, func(key string, raw []byte) error {
+		var dst **string
+		switch {
+		case strings.EqualFold(key, "type"):
+			dst = &o.Type
+		case strings.EqualFold(key, "value"):
+			dst = &o.Value
+		default:
+			return nil
+		}
+		if string(raw) == "null" {
+			*dst = nil
+			return nil
+		}
+		s, fast := jsonFastString(raw)
+		if !fast && (firstByte(raw) != '"' || json.Unmarshal(raw, &s) != nil) {
+			ok = false
+			return nil
+		}
+		*dst = &s
+		return nil
+	})
+	return o, ok
 }

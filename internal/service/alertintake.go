@@ -33,6 +33,12 @@ type AlertIntake struct {
 	done    chan struct{}
 	waiting atomic.Int64 // alerts queued, not yet taken by the writer
 
+	// arriving counts requests being decoded, not yet queued: the writer
+	// lingers for more requests only while some are on their way, and a
+	// request that stops arriving (refused, or queued) nudges it.
+	arriving atomic.Int64
+	nudge    chan struct{}
+
 	heads   heads                // the writer's cache of fingerprint → newest row; only the writer touches it
 	touched map[string]time.Time // the writer's record of each sender's last_alert_at as written
 
@@ -141,11 +147,24 @@ func (s *AlertIntake) Receive(ctx context.Context, src IntakeSource, f hikeshi.A
 	if err := s.admit(src, f); err != nil {
 		return IntakeResult{}, err
 	}
+	s.once.Do(s.start)
+	s.arriving.Add(1)
 	dec, err := hikeshi.DecodeAlertPayload(f, body)
 	if err != nil {
+		s.arrived()
 		return IntakeResult{}, decodeProblem(err)
 	}
-	return s.Submit(ctx, src, dec.Alerts, dec.Skipped)
+	return s.submit(ctx, src, dec.Alerts, dec.Skipped, true)
+}
+
+// arrived ends a request's arrival: it is queued or refused.
+func (s *AlertIntake) arrived() {
+	if s.arriving.Add(-1) == 0 {
+		select {
+		case s.nudge <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // admit checks that src may deliver alerts in format f.
@@ -183,6 +202,28 @@ func decodeProblem(err error) error {
 // Submit commits already decoded alerts from src; ignored is the number of
 // records the decoder skipped. It returns after the commit.
 func (s *AlertIntake) Submit(ctx context.Context, src IntakeSource, alerts []hikeshi.AlertInput, ignored int) (IntakeResult, error) {
+	return s.submit(ctx, src, alerts, ignored, false)
+}
+
+// submit is Submit; counted says the request is counted in arriving, to be
+// ended once it is queued or refused.
+func (s *AlertIntake) submit(ctx context.Context, src IntakeSource, alerts []hikeshi.AlertInput, ignored int, counted bool) (IntakeResult, error) {
+	if counted {
+		queued := false
+		defer func() {
+			if !queued {
+				s.arrived()
+			}
+		}()
+		res, err := s.enqueue(src, alerts, ignored, func() { queued = true; s.arrived() })
+		return res, err
+	}
+	return s.enqueue(src, alerts, ignored, func() {})
+}
+
+// enqueue checks and queues a request's alerts, calls queued once they are
+// in the writer's queue, and waits for their commit.
+func (s *AlertIntake) enqueue(src IntakeSource, alerts []hikeshi.AlertInput, ignored int, queued func()) (IntakeResult, error) {
 	if len(alerts) == 0 {
 		return IntakeResult{Ignored: ignored}, nil
 	}
@@ -225,6 +266,7 @@ func (s *AlertIntake) Submit(ctx context.Context, src IntakeSource, alerts []hik
 		return IntakeResult{}, ErrIntakeBusy
 	}
 	s.mu.RUnlock()
+	queued()
 	// The request waits for its commit even if its client has gone: the
 	// batch it is in is answered as a whole.
 	d := <-r.done
@@ -258,6 +300,7 @@ type intakeDone struct {
 
 func (s *AlertIntake) start() {
 	s.queue = make(chan *intakeReq, intakeQueueRequests)
+	s.nudge = make(chan struct{}, 1)
 	s.stop = make(chan struct{})
 	s.done = make(chan struct{})
 	go s.run()
@@ -289,14 +332,20 @@ func (s *AlertIntake) run() {
 		n := len(batch[0].alerts)
 		// Linger briefly for more requests: a commit costs about the same
 		// for ten alerts as for a thousand (the pages written), so a batch
-		// gathered over a millisecond or two costs far less per alert.
+		// gathered over a millisecond or two costs far less per alert. It
+		// stops lingering as soon as no request is on its way: waiting then
+		// would only delay the answers.
 		linger.Reset(intakeLinger)
 	more:
 		for n < hikeshi.AlertIntakeBatchAlerts {
+			if len(s.queue) == 0 && s.arriving.Load() == 0 {
+				break
+			}
 			select {
 			case r := <-s.queue:
 				batch = append(batch, r)
 				n += len(r.alerts)
+			case <-s.nudge:
 			case <-linger.C:
 				break more
 			}

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -446,15 +447,25 @@ func (t *tx) insertEvents(ctx context.Context, evs []hikeshi.AlertEvent) error {
 	return nil
 }
 
-// insertAlerts inserts new alert rows. On SQLite one statement is prepared
-// per batch and run per row (a multi-row INSERT of hundreds of rows costs
-// SQLite more to parse than the rows cost to insert); on PostgreSQL rows go
-// in multi-row INSERTs, one round trip per 500 rows.
+// insertAlerts inserts new alert rows. On SQLite rows go in INSERTs of
+// intakeRowsPerInsert rows, each prepared once per batch (a statement of
+// hundreds of rows would cost SQLite more to parse than the rows cost to
+// insert); on PostgreSQL in multi-row INSERTs, one round trip per 500 rows.
 func (t *tx) insertAlerts(ctx context.Context, as []hikeshi.Alert) error {
 	if len(as) == 0 {
 		return nil
 	}
 	var buf []byte
+	// The rows of a batch share their first and last seen times: each
+	// distinct time is formatted once.
+	var lastT time.Time
+	var lastV any
+	tm := func(v time.Time) any {
+		if !v.Equal(lastT) || lastV == nil || v.Location() != lastT.Location() {
+			lastT, lastV = v, t.d.t(v)
+		}
+		return lastV
+	}
 	args := func(a hikeshi.Alert) ([]any, error) {
 		obs, labels := "[]", "{}"
 		if len(a.Observables) > 0 {
@@ -462,15 +473,12 @@ func (t *tx) insertAlerts(ctx context.Context, as []hikeshi.Alert) error {
 			obs = string(buf)
 		}
 		if len(a.Labels) > 0 {
-			b, err := json.Marshal(a.Labels)
-			if err != nil {
-				return nil, err
-			}
-			labels = string(b)
+			buf = intakeLabels(buf[:0], a.Labels)
+			labels = string(buf)
 		}
 		return []any{a.ID, nullString(a.EventID), nullString(a.SenderID), string(a.Format), a.Fingerprint, a.Rule, a.Title,
-			a.Description, string(a.Severity), string(a.Status), a.Host, obs, labels, string(a.Raw), t.d.t(a.OccurredAt),
-			t.d.t(a.FirstSeen), t.d.t(a.LastSeen), a.Count, nullString(a.SuppressedBy)}, nil
+			a.Description, string(a.Severity), string(a.Status), a.Host, obs, labels, string(a.Raw), tm(a.OccurredAt),
+			tm(a.FirstSeen), tm(a.LastSeen), a.Count, nullString(a.SuppressedBy)}, nil
 	}
 	if t.d.engine == Postgres {
 		rows := make([][]any, len(as))
@@ -486,22 +494,53 @@ func (t *tx) insertAlerts(ctx context.Context, as []hikeshi.Alert) error {
 		}
 		return nil
 	}
-	st, err := t.prepare(ctx, "INSERT INTO alerts ("+intakeAlertCols+") VALUES ("+intakeMarks(19)+")")
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	for _, a := range as {
-		r, err := args(a)
-		if err != nil {
-			return err
+	// Rows go in statements of intakeRowsPerInsert rows, each statement
+	// prepared once per batch: a statement per row costs a call through
+	// database/sql and the driver per row.
+	stmts := map[int]*sql.Stmt{}
+	defer func() {
+		for _, st := range stmts {
+			st.Close()
 		}
-		if _, err := st.ExecContext(ctx, r...); err != nil {
+	}()
+	vals := make([]any, 0, 19*intakeRowsPerInsert)
+	for len(as) > 0 {
+		n := min(len(as), intakeRowsPerInsert)
+		st := stmts[n]
+		if st == nil {
+			row := "(" + intakeMarks(19) + ")"
+			var b strings.Builder
+			b.WriteString("INSERT INTO alerts (" + intakeAlertCols + ") VALUES ")
+			for i := range n {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString(row)
+			}
+			var err error
+			if st, err = t.prepare(ctx, b.String()); err != nil {
+				return err
+			}
+			stmts[n] = st
+		}
+		vals = vals[:0]
+		for _, a := range as[:n] {
+			r, err := args(a)
+			if err != nil {
+				return err
+			}
+			vals = append(vals, r...)
+		}
+		if _, err := st.ExecContext(ctx, vals...); err != nil {
 			return fmt.Errorf("insert alert: %w", mapError(err))
 		}
+		as = as[n:]
 	}
 	return nil
 }
+
+// intakeRowsPerInsert is the number of alert rows of one INSERT on SQLite.
+const intakeRowsPerInsert = 32
 
 // intakeObservables encodes observables as the JSON array json.Marshal
 // would, without its reflection.
@@ -520,7 +559,41 @@ func intakeObservables(buf []byte, obs []hikeshi.AlertObservable) []byte {
 	return append(buf, ']')
 }
 
+// intakeLabels encodes labels as the JSON object json.Marshal would (keys
+// sorted), without its reflection.
+func intakeLabels(buf []byte, labels map[string]string) []byte {
+	keys := make([]string, 0, len(labels))
+	for k := range labels {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	buf = append(buf, '{')
+	for i, k := range keys {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = intakeJSONString(buf, k)
+		buf = append(buf, ':')
+		buf = intakeJSONString(buf, labels[k])
+	}
+	return append(buf, '}')
+}
+
+// intakeJSONString appends s as json.Marshal encodes it: text that needs
+// no escape as is, anything else through json.Marshal.
 func intakeJSONString(buf []byte, s string) []byte {
+	plain := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		buf = append(buf, '"')
+		buf = append(buf, s...)
+		return append(buf, '"')
+	}
 	b, _ := json.Marshal(s) // a string always encodes
 	return append(buf, b...)
 }
