@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -148,20 +147,11 @@ func runBenchIntake(e *env, c *command, args []string) error {
 }
 
 func benchIntake(ctx context.Context, dbURL string, n, batch, single, clients int) (*benchIntakeReport, error) {
-	o := store.Options{DB: dbURL}
-	if dbURL == "" {
-		dir, err := os.MkdirTemp("", "hikeshi-bench-intake-")
-		if err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(dir)
-		o = store.Options{DB: "bench.db", DataDir: dir}
-	}
-	db, err := store.Open(ctx, o)
+	db, done, err := openBenchDB(ctx, dbURL, "hikeshi-bench-intake-")
 	if err != nil {
 		return nil, err
 	}
-	defer db.Close()
+	defer done()
 	svc := service.New(db, service.Options{})
 	defer svc.AlertIntake.Close()
 	log := slog.New(slog.DiscardHandler)
@@ -347,21 +337,7 @@ func cmpErr(old, err error) error {
 func round1(x float64) float64 { return math.Round(x*10) / 10 }
 
 // peakRSSMB reads the process's peak resident set (VmHWM) in megabytes.
-func peakRSSMB() float64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			kb, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 64)
-			return round1(kb / 1024)
-		}
-	}
-	return 0
-}
+func peakRSSMB() float64 { return round1(procStatusMB("VmHWM:")) }
 
 // alertGen makes realistic generic alerts: a few hundred rules over a few
 // thousand hosts, with observables and labels; about one alert in ten

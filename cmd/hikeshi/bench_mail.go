@@ -17,7 +17,6 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -111,20 +110,11 @@ func runBenchMail(e *env, c *command, args []string) error {
 }
 
 func benchMail(ctx context.Context, dbURL string, n, clients, bigMB int) (*benchMailReport, error) {
-	o := store.Options{DB: dbURL}
-	if dbURL == "" {
-		dir, err := os.MkdirTemp("", "hikeshi-bench-mail-")
-		if err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(dir)
-		o = store.Options{DB: "bench.db", DataDir: dir}
-	}
-	db, err := store.Open(ctx, o)
+	db, done, err := openBenchDB(ctx, dbURL, "hikeshi-bench-mail-")
 	if err != nil {
 		return nil, err
 	}
-	defer db.Close()
+	defer done()
 	svc := service.New(db, service.Options{})
 	h := &service.MailHandler{Intake: svc.MailIntake}
 	srv, err := mailgate.New(mailgate.Config{Recipients: []string{"csirt@example.org"}, Handler: h,
@@ -196,7 +186,7 @@ func benchMail(ctx context.Context, dbURL string, n, clients, bigMB int) (*bench
 		if err != nil {
 			return nil, fmt.Errorf("the large message: %w", err)
 		}
-		peak := mailProcStatusMB("VmHWM:")
+		peak := procStatusMB("VmHWM:")
 		rep.PeakRSSMB = math.Round(peak*10) / 10
 		rep.RSSIncreaseMB = math.Round(max(0, peak-before)*10) / 10
 		// The attachment must have arrived whole.
@@ -335,31 +325,10 @@ func (l *mailLineWriter) Write(p []byte) (int, error) {
 // in MB: the base the peak of the next step is measured from.
 func mailResetPeakRSS() float64 {
 	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
-	rss := mailProcStatusMB("VmRSS:")
-	if hwm := mailProcStatusMB("VmHWM:"); hwm > rss && hwm-rss > 1 {
+	rss := procStatusMB("VmRSS:")
+	if hwm := procStatusMB("VmHWM:"); hwm > rss && hwm-rss > 1 {
 		// The reset is not allowed here: measure from the old peak.
 		return hwm
 	}
 	return rss
-}
-
-// mailProcStatusMB reads a "kB" field of /proc/self/status in MB (0 when the
-// file cannot be read, as on other systems).
-func mailProcStatusMB(field string) float64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), field); ok {
-			kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
-			if err != nil {
-				return 0
-			}
-			return kb / 1024
-		}
-	}
-	return 0
 }
