@@ -141,22 +141,9 @@ func (q queries) FindIntakeOpenEvents(ctx context.Context, groupKeys []string) (
 	return out, err
 }
 
-const intakeEventCols = "id, number, group_key, title, format, severity, status, alerts, occurrences, first_seen, last_seen, " +
-	"incident_id, decided_by, decided_at, reason, created_at, updated_at"
-
-func intakeScanEvent(s interface{ Scan(...any) error }) (hikeshi.AlertEvent, error) {
-	var e hikeshi.AlertEvent
-	var incident, decidedBy sql.NullString
-	err := s.Scan(&e.ID, &e.Number, &e.GroupKey, &e.Title, &e.Format, &e.Severity, &e.Status, &e.Alerts, &e.Occurrences,
-		timeCol{&e.FirstSeen}, timeCol{&e.LastSeen}, &incident, &decidedBy, timeCol{&e.DecidedAt}, &e.Reason,
-		timeCol{&e.CreatedAt}, timeCol{&e.UpdatedAt})
-	e.IncidentID, e.DecidedBy = incident.String, decidedBy.String
-	return e, err
-}
-
 // FindIntakeEvent returns one event.
 func (q queries) FindIntakeEvent(ctx context.Context, id string) (hikeshi.AlertEvent, error) {
-	e, err := intakeScanEvent(q.row(ctx, "SELECT "+intakeEventCols+" FROM alert_events WHERE id = ?", id))
+	e, err := scanAlertEvent(q.row(ctx, "SELECT "+alertEventCols+" FROM alert_events WHERE id = ?", id))
 	return e, notFound(err)
 }
 
@@ -174,38 +161,13 @@ func (q queries) FindIntakeSuppressions(ctx context.Context, now time.Time) ([]h
 	})
 }
 
-const intakeAlertCols = "id, event_id, sender_id, format, fingerprint, rule, title, description, severity, status, host, " +
-	"observables, labels, raw, occurred_at, first_seen, last_seen, count, suppressed_by"
-
-func intakeScanAlert(s interface{ Scan(...any) error }) (hikeshi.Alert, error) {
-	var a hikeshi.Alert
-	var event, sender, supp sql.NullString
-	var obs, labels, raw string
-	err := s.Scan(&a.ID, &event, &sender, &a.Format, &a.Fingerprint, &a.Rule, &a.Title, &a.Description, &a.Severity, &a.Status,
-		&a.Host, &obs, &labels, &raw, timeCol{&a.OccurredAt}, timeCol{&a.FirstSeen}, timeCol{&a.LastSeen}, &a.Count, &supp)
-	if err != nil {
-		return a, err
-	}
-	a.EventID, a.SenderID, a.SuppressedBy = event.String, sender.String, supp.String
-	if err := json.Unmarshal([]byte(obs), &a.Observables); err != nil {
-		return a, fmt.Errorf("alert %s observables: %w", a.ID, err)
-	}
-	if err := json.Unmarshal([]byte(labels), &a.Labels); err != nil {
-		return a, fmt.Errorf("alert %s labels: %w", a.ID, err)
-	}
-	if raw != "" {
-		a.Raw = json.RawMessage(raw)
-	}
-	return a, nil
-}
-
 // FindIntakeAlerts returns every row of a fingerprint, newest first.
 func (q queries) FindIntakeAlerts(ctx context.Context, fingerprint string) ([]hikeshi.Alert, error) {
-	rows, err := q.query(ctx, "SELECT "+intakeAlertCols+" FROM alerts WHERE fingerprint = ? ORDER BY last_seen DESC, id DESC", fingerprint)
+	rows, err := q.query(ctx, "SELECT "+alertCols+" FROM alerts WHERE fingerprint = ? ORDER BY last_seen DESC, id DESC", fingerprint)
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, intakeScanAlert)
+	return collect(rows, scanAlert)
 }
 
 // prepare prepares a statement on the transaction, for statements run once
@@ -427,12 +389,12 @@ func (t *tx) insertEvents(ctx context.Context, evs []hikeshi.AlertEvent) error {
 				e.Alerts, e.Occurrences, t.d.t(e.FirstSeen), t.d.t(e.LastSeen), nullString(e.IncidentID), nullString(e.DecidedBy),
 				t.d.t(e.DecidedAt), e.Reason, t.d.t(e.CreatedAt), t.d.t(e.UpdatedAt)}
 		}
-		if err := t.pgInsert(ctx, "alert_events", intakeEventCols, 17, rows); err != nil {
+		if err := t.pgInsert(ctx, "alert_events", alertEventCols, 17, rows); err != nil {
 			return fmt.Errorf("insert alert events: %w", err)
 		}
 		return nil
 	}
-	st, err := t.prepare(ctx, "INSERT INTO alert_events ("+intakeEventCols+") VALUES ("+intakeMarks(17)+")")
+	st, err := t.prepare(ctx, "INSERT INTO alert_events ("+alertEventCols+") VALUES ("+intakeMarks(17)+")")
 	if err != nil {
 		return err
 	}
@@ -489,7 +451,7 @@ func (t *tx) insertAlerts(ctx context.Context, as []hikeshi.Alert) error {
 			}
 			rows[i] = r
 		}
-		if err := t.pgInsert(ctx, "alerts", intakeAlertCols, 19, rows); err != nil {
+		if err := t.pgInsert(ctx, "alerts", alertCols, 19, rows); err != nil {
 			return fmt.Errorf("insert alerts: %w", err)
 		}
 		return nil
@@ -510,7 +472,7 @@ func (t *tx) insertAlerts(ctx context.Context, as []hikeshi.Alert) error {
 		if st == nil {
 			row := "(" + intakeMarks(19) + ")"
 			var b strings.Builder
-			b.WriteString("INSERT INTO alerts (" + intakeAlertCols + ") VALUES ")
+			b.WriteString("INSERT INTO alerts (" + alertCols + ") VALUES ")
 			for i := range n {
 				if i > 0 {
 					b.WriteString(", ")

@@ -25,7 +25,7 @@ func (db *DB) IntakeBaseline(ctx context.Context, senderID string, perTx int) (r
 	defer db.writer.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS bench_alerts")
 
 	// The rows, as intake stored them, read before the clock starts.
-	rs, err := db.readers.QueryContext(ctx, db.d.rebind("SELECT "+intakeAlertCols+" FROM alerts WHERE sender_id = ?"), senderID)
+	rs, err := db.readers.QueryContext(ctx, db.d.rebind("SELECT "+alertCols+" FROM alerts WHERE sender_id = ?"), senderID)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -47,7 +47,7 @@ func (db *DB) IntakeBaseline(ctx context.Context, senderID string, perTx int) (r
 		return 0, 0, err
 	}
 
-	insert := db.d.rebind("INSERT INTO bench_alerts (" + intakeAlertCols + ") VALUES (" + intakeMarks(19) + ")")
+	insert := db.d.rebind("INSERT INTO bench_alerts (" + alertCols + ") VALUES (" + intakeMarks(19) + ")")
 	start := time.Now()
 	for len(all) > 0 {
 		n := min(len(all), perTx)

@@ -13,10 +13,10 @@ import (
 	"github.com/hikeshi/hikeshi"
 )
 
-const queueEventCols = "id, number, group_key, title, format, severity, status, alerts, occurrences, first_seen, last_seen, " +
+const alertEventCols = "id, number, group_key, title, format, severity, status, alerts, occurrences, first_seen, last_seen, " +
 	"incident_id, decided_by, decided_at, reason, created_at, updated_at"
 
-func queueScanEvent(s interface{ Scan(...any) error }) (hikeshi.AlertEvent, error) {
+func scanAlertEvent(s interface{ Scan(...any) error }) (hikeshi.AlertEvent, error) {
 	var e hikeshi.AlertEvent
 	var incident, decidedBy sql.NullString
 	err := s.Scan(&e.ID, &e.Number, &e.GroupKey, &e.Title, &e.Format, &e.Severity, &e.Status, &e.Alerts, &e.Occurrences,
@@ -35,13 +35,13 @@ func (q queries) FindAlertEvents(ctx context.Context, f hikeshi.AlertEventFilter
 	if err != nil {
 		return nil, fmt.Errorf("find alert events: %w", err)
 	}
-	return collect(rows, queueScanEvent)
+	return collect(rows, scanAlertEvent)
 }
 
 // alertEventsQuery builds FindAlertEvents' statement (a test checks its plans).
 func alertEventsQuery(f hikeshi.AlertEventFilter) (string, []any) {
 	p := f.Page.Normalize()
-	query := "SELECT " + queueEventCols + " FROM alert_events WHERE 1 = 1"
+	query := "SELECT " + alertEventCols + " FROM alert_events WHERE 1 = 1"
 	var args []any
 	if f.Status != "" {
 		query += " AND status = ?"
@@ -64,14 +64,14 @@ func alertEventsQuery(f hikeshi.AlertEventFilter) (string, []any) {
 
 // FindAlertEvent returns one event.
 func (q queries) FindAlertEvent(ctx context.Context, id string) (hikeshi.AlertEvent, error) {
-	e, err := queueScanEvent(q.row(ctx, "SELECT "+queueEventCols+" FROM alert_events WHERE id = ?", id))
+	e, err := scanAlertEvent(q.row(ctx, "SELECT "+alertEventCols+" FROM alert_events WHERE id = ?", id))
 	return e, notFound(err)
 }
 
-const queueAlertCols = "id, event_id, sender_id, format, fingerprint, rule, title, description, severity, status, host, " +
+const alertCols = "id, event_id, sender_id, format, fingerprint, rule, title, description, severity, status, host, " +
 	"observables, labels, raw, occurred_at, first_seen, last_seen, count, suppressed_by"
 
-func queueScanAlert(s interface{ Scan(...any) error }) (hikeshi.Alert, error) {
+func scanAlert(s interface{ Scan(...any) error }) (hikeshi.Alert, error) {
 	var a hikeshi.Alert
 	var event, sender, supp sql.NullString
 	var obs, labels, raw string
@@ -106,13 +106,13 @@ func (q queries) FindAlerts(ctx context.Context, f hikeshi.AlertFilter) ([]hikes
 	if err != nil {
 		return nil, fmt.Errorf("find alerts: %w", err)
 	}
-	return collect(rows, queueScanAlert)
+	return collect(rows, scanAlert)
 }
 
 // alertsQuery builds FindAlerts' statement (a test checks its plans).
 func alertsQuery(f hikeshi.AlertFilter) (string, []any) {
 	p := f.Page.Normalize()
-	query := "SELECT " + queueAlertCols + " FROM alerts WHERE 1 = 1"
+	query := "SELECT " + alertCols + " FROM alerts WHERE 1 = 1"
 	var args []any
 	order := " ORDER BY id DESC LIMIT ?"
 	if f.EventID != "" {
@@ -137,7 +137,7 @@ func alertsQuery(f hikeshi.AlertFilter) (string, []any) {
 
 // FindAlert returns one alert.
 func (q queries) FindAlert(ctx context.Context, id string) (hikeshi.Alert, error) {
-	a, err := queueScanAlert(q.row(ctx, "SELECT "+queueAlertCols+" FROM alerts WHERE id = ?", id))
+	a, err := scanAlert(q.row(ctx, "SELECT "+alertCols+" FROM alerts WHERE id = ?", id))
 	return a, notFound(err)
 }
 
