@@ -60,6 +60,10 @@ type Reader interface {
 	AlertQueueReader
 	MailIntakeReader
 	AdvisoryReader
+	ReportingReader
+	VulnerabilityReader
+	AnalysisReader
+	AwarenessReader
 
 	FindDepartmentByID(ctx context.Context, id string) (Department, error)
 	FindDepartmentByName(ctx context.Context, name string) (Department, error)
@@ -108,6 +112,9 @@ type Tx interface {
 	AlertQueueWriter
 	MailIntakeWriter
 	AdvisoryWriter
+	ReportingWriter
+	VulnerabilityWriter
+	AwarenessWriter
 
 	CreateDepartment(ctx context.Context, d Department) error
 	UpdateDepartment(ctx context.Context, d Department) error

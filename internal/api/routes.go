@@ -54,7 +54,8 @@ func (h *Handler) table() []route {
 	return slices.Concat(h.coreRoutes(), h.triageRoutes(), h.taskRoutes(), h.evidenceRoutes(), h.clockRoutes(), h.reviewRoutes(),
 		h.documentRoutes(), h.riskRoutes(), h.frameworkRoutes(), h.checkRoutes(), h.managementRoutes(),
 		h.patternRoutes(), h.improvementRoutes(), h.dashboardRoutes(), h.advisorRoutes(),
-		h.alertIntakeRoutes(), h.alertQueueRoutes(), h.advisoryRoutes())
+		h.alertIntakeRoutes(), h.alertQueueRoutes(), h.advisoryRoutes(),
+		h.reportingRoutes(), h.vulnerabilityRoutes(), h.analysisRoutes(), h.awarenessRoutes())
 }
 
 // coreRoutes are the operations of the foundation, reports and incidents.

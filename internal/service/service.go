@@ -21,31 +21,35 @@ type Options struct {
 
 // Services bundles every service over one store.
 type Services struct {
-	Departments  *Departments
-	Users        *Users
-	Auth         *Auth
-	Audit        *Audit
-	Reports      *Reports
-	Incidents    *Incidents
-	Triage       *Triage
-	Tasks        *Tasks
-	Evidence     *Evidence
-	Clocks       *Clocks
-	Reviews      *Reviews
-	Documents    *Documents
-	Risks        *Risks
-	Frameworks   *Frameworks
-	Checks       *Checks
-	Management   *Management
-	ISMS         *ISMS
-	Patterns     *Patterns
-	Improvements *Improvements
-	Dashboard    *Dashboard
-	Advisor      *Advisor
-	AlertIntake  *AlertIntake
-	AlertQueue   *AlertQueue
-	MailIntake   *MailIntake
-	Advisories   *Advisories
+	Departments       *Departments
+	Users             *Users
+	Auth              *Auth
+	Audit             *Audit
+	Reports           *Reports
+	Incidents         *Incidents
+	Triage            *Triage
+	Tasks             *Tasks
+	Evidence          *Evidence
+	Clocks            *Clocks
+	Reviews           *Reviews
+	Documents         *Documents
+	Risks             *Risks
+	Frameworks        *Frameworks
+	Checks            *Checks
+	Management        *Management
+	ISMS              *ISMS
+	Patterns          *Patterns
+	Improvements      *Improvements
+	Dashboard         *Dashboard
+	Advisor           *Advisor
+	AlertIntake       *AlertIntake
+	AlertQueue        *AlertQueue
+	MailIntake        *MailIntake
+	Advisories        *Advisories
+	IncidentReporting *IncidentReporting
+	Vulns             *Vulnerabilities
+	Analysis          *Analysis
+	Awareness         *Awareness
 }
 
 // New builds the services. Zero options take the defaults.
@@ -64,31 +68,35 @@ func New(st hikeshi.Store, o Options) *Services {
 	}
 	b := base{st: st, clock: o.Clock}
 	s := &Services{
-		Departments:  &Departments{base: b},
-		Users:        &Users{base: b, argon: o.Argon},
-		Auth:         newAuth(b, o),
-		Audit:        &Audit{base: b},
-		Reports:      &Reports{base: b},
-		Incidents:    &Incidents{base: b},
-		Triage:       &Triage{base: b},
-		Tasks:        &Tasks{base: b},
-		Evidence:     &Evidence{base: b},
-		Clocks:       &Clocks{base: b},
-		Reviews:      &Reviews{base: b},
-		Documents:    &Documents{base: b},
-		Risks:        &Risks{base: b},
-		Frameworks:   &Frameworks{base: b},
-		Checks:       &Checks{base: b},
-		Management:   &Management{base: b},
-		ISMS:         &ISMS{base: b},
-		Patterns:     &Patterns{base: b},
-		Improvements: &Improvements{base: b},
-		Dashboard:    &Dashboard{base: b},
-		Advisor:      &Advisor{base: b},
-		AlertIntake:  &AlertIntake{base: b},
-		AlertQueue:   &AlertQueue{base: b},
-		MailIntake:   &MailIntake{base: b},
-		Advisories:   &Advisories{base: b},
+		Departments:       &Departments{base: b},
+		Users:             &Users{base: b, argon: o.Argon},
+		Auth:              newAuth(b, o),
+		Audit:             &Audit{base: b},
+		Reports:           &Reports{base: b},
+		Incidents:         &Incidents{base: b},
+		Triage:            &Triage{base: b},
+		Tasks:             &Tasks{base: b},
+		Evidence:          &Evidence{base: b},
+		Clocks:            &Clocks{base: b},
+		Reviews:           &Reviews{base: b},
+		Documents:         &Documents{base: b},
+		Risks:             &Risks{base: b},
+		Frameworks:        &Frameworks{base: b},
+		Checks:            &Checks{base: b},
+		Management:        &Management{base: b},
+		ISMS:              &ISMS{base: b},
+		Patterns:          &Patterns{base: b},
+		Improvements:      &Improvements{base: b},
+		Dashboard:         &Dashboard{base: b},
+		Advisor:           &Advisor{base: b},
+		AlertIntake:       &AlertIntake{base: b},
+		AlertQueue:        &AlertQueue{base: b},
+		MailIntake:        &MailIntake{base: b},
+		Advisories:        &Advisories{base: b},
+		IncidentReporting: &IncidentReporting{base: b},
+		Vulns:             &Vulnerabilities{base: b},
+		Analysis:          &Analysis{base: b},
+		Awareness:         &Awareness{base: b},
 	}
 	s.Triage.incidents = s.Incidents
 	s.AlertQueue.intake = s.AlertIntake

@@ -174,6 +174,9 @@ func backupTables() []backupTable {
 		// area: advisories
 		{"advisories", "id", []string{"submitted_at", "approved_at", "initial_release_at", "current_release_at", "created_at", "updated_at"}},
 		{"advisory_revisions", "id", []string{"published_at"}},
+		// area: reporting
+		// area: vulnerabilities
+		// area: awareness
 		{"audit_log", "seq", []string{"at"}},
 		{"jobs", "id", []string{"run_at", "locked_until", "created_at", "updated_at", "finished_at"}},
 	}

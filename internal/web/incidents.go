@@ -58,11 +58,13 @@ type incidentView struct {
 
 	// Sections owned by other areas, each filled by its own loader and
 	// drawn by its template under templates/sections/.
-	Tasks    incidentTasksSection
-	Evidence incidentEvidenceSection
-	Clocks   incidentClocksSection
-	Review   incidentReviewSection
-	Triage   incidentTriageSection
+	Tasks     incidentTasksSection
+	Evidence  incidentEvidenceSection
+	Clocks    incidentClocksSection
+	Review    incidentReviewSection
+	Triage    incidentTriageSection
+	Reporting incidentReportingSection
+	Awareness incidentAwarenessSection
 }
 
 // memberView is a member of an incident with the name the viewer may see.
@@ -223,6 +225,7 @@ func (h *Handler) renderIncident(w http.ResponseWriter, r *http.Request, status 
 	v.Active, v.Title = "incidents", d.Incident.Number
 	for _, load := range []func(*http.Request, *incidentView) error{
 		h.loadIncidentTriage, h.loadIncidentTasks, h.loadIncidentEvidence, h.loadIncidentClocks, h.loadIncidentReview,
+		h.loadIncidentReporting, h.loadIncidentAwareness,
 	} {
 		if err := load(r, v); err != nil {
 			return err

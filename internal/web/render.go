@@ -148,10 +148,10 @@ type navItem struct {
 
 // builtAreas are the areas of comingAreas that exist: a role that may not use
 // one does not see it at all, rather than as "coming".
-var builtAreas = map[string]bool{"reports": true, "triage": true, "incidents": true, "tasks": true, "due": true, "lessons": true, "isms": true, "dashboard": true, "patterns": true, "alerts": true, "advisories": true}
+var builtAreas = map[string]bool{"reports": true, "triage": true, "incidents": true, "tasks": true, "due": true, "lessons": true, "isms": true, "dashboard": true, "patterns": true, "alerts": true, "advisories": true, "vulnerabilities": true, "awareness": true, "analysis": true}
 
 // areas of the navigation, in order; those not in builtAreas are still to come.
-var comingAreas = []string{"dashboard", "reports", "alerts", "triage", "incidents", "tasks", "due", "lessons", "advisories", "isms", "patterns"}
+var comingAreas = []string{"dashboard", "reports", "alerts", "triage", "incidents", "tasks", "due", "lessons", "vulnerabilities", "advisories", "awareness", "analysis", "isms", "patterns"}
 
 // fill sets the layout's fields of p for request r.
 func (h *Handler) fill(r *http.Request, p *page) {
@@ -191,6 +191,15 @@ func (h *Handler) fill(r *http.Request, p *page) {
 			}
 			if k == "advisories" {
 				it.Href = "/advisories" // every role reads the advisories published to it
+			}
+			if k == "vulnerabilities" && service.CanReadVulnerabilities(a) {
+				it.Href = "/vulnerabilities"
+			}
+			if k == "awareness" {
+				it.Href = "/awareness" // every role reads the campaigns sent to it
+			}
+			if k == "analysis" && service.CanReadAnalysis(a) {
+				it.Href = "/analysis"
 			}
 			if k == "isms" {
 				it.Href = "/isms" // every role reads the ISMS; departments edit what they own

@@ -111,6 +111,10 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.registerAdvisor(handle)
 	h.registerAlerts(handle)
 	h.registerAdvisories(handle)
+	h.registerReporting(handle)
+	h.registerVulnerabilities(handle)
+	h.registerAnalysis(handle)
+	h.registerAwareness(handle)
 
 	// Everything else is a friendly 404 (in the user's language).
 	mux.Handle("/", h.route(public, h.notFound))

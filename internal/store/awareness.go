@@ -1,0 +1,3 @@
+package store
+
+// This file implements hikeshi.AwarenessReader and hikeshi.AwarenessWriter.

