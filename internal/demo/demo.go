@@ -104,6 +104,14 @@ func Load(ctx context.Context, svc *service.Services) ([]Account, error) {
 	if err := loadAdvisories(ctx, svc, byRole); err != nil {
 		return nil, fmt.Errorf("demo: advisories: %w", err)
 	}
+	for _, l := range []struct {
+		name string
+		load func(context.Context, *service.Services, map[hikeshi.Role]hikeshi.User, []string) error
+	}{{"reporting", loadReporting}, {"vulnerabilities", loadVulnerabilities}, {"awareness", loadAwareness}} {
+		if err := l.load(ctx, svc, byRole, ids); err != nil {
+			return nil, fmt.Errorf("demo: %s: %w", l.name, err)
+		}
+	}
 	return out, nil
 }
 
