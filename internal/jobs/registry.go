@@ -28,7 +28,7 @@ func Set(d Deps) (map[string]Handler, []Periodic) {
 	}
 	hs := map[string]Handler{KindAuditVerify: VerifyAudit(d.Services.Audit, d.Log)}
 	periodic := []Periodic{{Kind: KindAuditVerify, Every: 24 * time.Hour}}
-	for _, add := range []func(Deps, map[string]Handler, *[]Periodic){addClockJobs, addEvidenceJobs, addRiskJobs, addCheckJobs, addAdvisoryJobs} {
+	for _, add := range []func(Deps, map[string]Handler, *[]Periodic){addClockJobs, addEvidenceJobs, addRiskJobs, addCheckJobs, addAdvisoryJobs, addVulnerabilityJobs, addAwarenessJobs} {
 		add(d, hs, &periodic)
 	}
 	return hs, periodic

@@ -99,6 +99,7 @@ func New(st hikeshi.Store, o Options) *Services {
 		Awareness:         &Awareness{base: b},
 	}
 	s.Triage.incidents = s.Incidents
+	s.Vulns.advisories = s.Advisories
 	s.AlertQueue.intake = s.AlertIntake
 	s.Tasks.patterns = s.Patterns
 	s.Management.checks = s.Checks

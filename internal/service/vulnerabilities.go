@@ -6,6 +6,7 @@ import "github.com/hikeshi/hikeshi"
 // and coordinated disclosure.
 type Vulnerabilities struct {
 	base
+	advisories *Advisories // drafts an advisory from a vulnerability
 }
 
 // CanReadVulnerabilities says whether a may open the vulnerability pages.
