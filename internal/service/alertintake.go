@@ -40,6 +40,10 @@ type AlertIntake struct {
 	nudge    chan struct{}
 
 	heads   heads                // the writer's cache of fingerprint → newest row; only the writer touches it
+	// commitCost is the writer's moving average of a commit's duration: it
+	// decides whether lingering for more requests pays (only the writer
+	// touches it).
+	commitCost time.Duration
 	touched map[string]time.Time // the writer's record of each sender's last_alert_at as written
 
 	sendersMu sync.Mutex
@@ -331,14 +335,18 @@ func (s *AlertIntake) run() {
 		}
 		n := len(batch[0].alerts)
 		// Linger briefly for more requests: a commit costs about the same
-		// for ten alerts as for a thousand (the pages written), so a batch
-		// gathered over a millisecond or two costs far less per alert. It
-		// stops lingering as soon as no request is on its way: waiting then
-		// would only delay the answers.
+		// for ten alerts as for a thousand (the pages written, the fsync), so
+		// a batch gathered over a millisecond or two costs far less per
+		// alert. When commits are cheap (SQLite's WAL without a wait for the
+		// disk) the writer stops lingering as soon as no request is on its
+		// way, because waiting would only delay the answers; when they are
+		// dear (PostgreSQL's fsync at every commit) it waits out the linger
+		// for the clients whose answers have just gone out (decision 0035).
+		patient := s.commitCost >= intakeLinger/2
 		linger.Reset(intakeLinger)
 	more:
 		for n < hikeshi.AlertIntakeBatchAlerts {
-			if len(s.queue) == 0 && s.arriving.Load() == 0 {
+			if !patient && len(s.queue) == 0 && s.arriving.Load() == 0 {
 				break
 			}
 			select {
@@ -367,7 +375,9 @@ func (s *AlertIntake) commit(batch []*intakeReq) {
 	for _, r := range batch {
 		s.waiting.Add(-int64(len(r.alerts)))
 	}
+	began := time.Now()
 	results, err := s.write(batch)
+	s.commitCost += (time.Since(began) - s.commitCost) / 8
 	if err != nil && len(batch) > 1 {
 		for _, r := range batch {
 			res, err := s.write([]*intakeReq{r})

@@ -67,14 +67,19 @@ func intakeChunks(ss []string, fn func([]string) error) error {
 
 // inList is "IN (…)" over the values of one JSON array parameter: a short
 // statement whatever the number of values, so it is parsed quickly and its
-// plan drives from the values into the index.
+// plan drives from the values into the index. On PostgreSQL it is
+// "= ANY(ARRAY(…))": the planner guesses 100 rows for a set-returning
+// function, and with "IN (SELECT …)" over a table whose rows all match the
+// other condition (every event open) it then hashes the values and scans the
+// whole table (4 ms at 10,000 events, growing with them); over an array it
+// probes the index (0.04 ms).
 func (q queries) inList(values []string) (string, any, error) {
 	b, err := json.Marshal(values)
 	if err != nil {
 		return "", nil, err
 	}
 	if q.d.engine == Postgres {
-		return " IN (SELECT jsonb_array_elements_text(CAST(? AS jsonb)))", string(b), nil
+		return " = ANY(ARRAY(SELECT jsonb_array_elements_text(CAST(? AS jsonb))))", string(b), nil
 	}
 	return " IN (SELECT value FROM json_each(?))", string(b), nil
 }
@@ -290,7 +295,9 @@ func (t *tx) WriteIntakeBatch(ctx context.Context, b hikeshi.AlertIntakeBatch) e
 
 // pgBulkUpdates applies a batch's repeats and event totals on PostgreSQL
 // with one statement each, from a JSON record set: a statement per row would
-// cost a round trip per row.
+// cost a round trip per row. The record set is wrapped in "LIMIT n" only to
+// tell the planner how many rows it holds: it guesses 100 for a function and
+// would then scan the whole table rather than probe its key n times.
 func (t *tx) pgBulkUpdates(ctx context.Context, b hikeshi.AlertIntakeBatch) error {
 	if len(b.Bumps) > 0 {
 		type bump struct {
@@ -308,7 +315,8 @@ func (t *tx) pgBulkUpdates(ctx context.Context, b hikeshi.AlertIntakeBatch) erro
 			return err
 		}
 		if err := rowsN(len(rows))(t.exec(ctx, `UPDATE alerts AS a SET count = a.count + v.n, last_seen = v.ls, status = v.st
-			FROM jsonb_to_recordset(CAST(? AS jsonb)) AS v(id text, n bigint, ls timestamptz, st text) WHERE a.id = v.id`, string(js))); err != nil {
+			FROM (SELECT * FROM jsonb_to_recordset(CAST(? AS jsonb)) AS r(id text, n bigint, ls timestamptz, st text) LIMIT ?) AS v
+			WHERE a.id = v.id`, string(js), len(rows))); err != nil {
 			return fmt.Errorf("alert repeats: %w", err)
 		}
 	}
@@ -330,7 +338,8 @@ func (t *tx) pgBulkUpdates(ctx context.Context, b hikeshi.AlertIntakeBatch) erro
 		}
 		if err := rowsN(len(rows))(t.exec(ctx, `UPDATE alert_events AS e SET alerts = e.alerts + v.a, occurrences = e.occurrences + v.o,
 			last_seen = GREATEST(e.last_seen, v.ls), updated_at = v.ls, severity = COALESCE(NULLIF(v.sev, ''), e.severity)
-			FROM jsonb_to_recordset(CAST(? AS jsonb)) AS v(id text, a bigint, o bigint, ls timestamptz, sev text) WHERE e.id = v.id`, string(js))); err != nil {
+			FROM (SELECT * FROM jsonb_to_recordset(CAST(? AS jsonb)) AS r(id text, a bigint, o bigint, ls timestamptz, sev text) LIMIT ?) AS v
+			WHERE e.id = v.id`, string(js), len(rows))); err != nil {
 			return fmt.Errorf("alert event totals: %w", err)
 		}
 	}

@@ -39,8 +39,9 @@ type Options struct {
 
 // DB is an open database. It implements hikeshi.Store.
 type DB struct {
-	queries          // reads go to the reader pool
-	writer   *sql.DB // SQLite: one connection; PostgreSQL: the same pool as readers
+	queries             // reads go to the reader pool
+	writer   *sql.DB    // SQLite: one connection; PostgreSQL: the same pool as readers
+	stmts    *stmtCache // SQLite: the writer's prepared statements (stmtcache.go); nil on PostgreSQL
 	readers  *sql.DB
 	path     string // SQLite file path; empty on PostgreSQL
 	readOnly bool   // opened by a command that only reads: leaves checkpoints to the server
@@ -122,7 +123,7 @@ func openSQLite(ctx context.Context, o Options) (*DB, error) {
 	n := max(4, runtime.NumCPU())
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	db := &DB{queries: queries{q: r, d: dialect{SQLite}}, writer: w, readers: r, path: path, readOnly: o.ReadOnly}
+	db := &DB{queries: queries{q: r, d: dialect{SQLite}}, writer: w, readers: r, path: path, readOnly: o.ReadOnly, stmts: newStmtCache(w)}
 	if err := db.checkOwner(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -267,6 +268,9 @@ func firstLine(s string) string {
 // (unless opened read-only, so a backup never waits on a busy server).
 func (db *DB) Close() error {
 	var errs []error
+	if db.stmts != nil {
+		db.stmts.close()
+	}
 	if db.d.engine == SQLite && !db.readOnly {
 		_, err := db.writer.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 		errs = append(errs, err)
@@ -314,6 +318,10 @@ func (db *DB) InTx(ctx context.Context, fn func(tx hikeshi.Tx) error) error {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
 	t := &tx{queries: queries{q: sqlTx, d: db.d}}
+	if db.stmts != nil {
+		t.q = cachedTx{Tx: sqlTx, cache: db.stmts}
+		defer db.stmts.preparePending(context.WithoutCancel(ctx))
+	}
 	if err := fn(t); err != nil {
 		if rbErr := sqlTx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
 			return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
