@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -27,11 +28,35 @@ import (
 
 // responseChecker validates traffic against the document.
 type responseChecker struct {
+	mu     sync.Mutex // the validator is shared by every test of the binary
 	v      validator.Validator
 	routes *http.ServeMux // the documented routes, to tell them from the catch-all
 }
 
+// checkers keeps one checker per document: building the validator compiles
+// every schema of the document, which cost two thirds of this package's test
+// time when each test built its own.
+var checkers struct {
+	sync.Mutex
+	byDoc map[string]*responseChecker
+}
+
 func newResponseChecker(t *testing.T, doc []byte) *responseChecker {
+	t.Helper()
+	checkers.Lock()
+	defer checkers.Unlock()
+	if c, ok := checkers.byDoc[string(doc)]; ok {
+		return c
+	}
+	c := buildResponseChecker(t, doc)
+	if checkers.byDoc == nil {
+		checkers.byDoc = map[string]*responseChecker{}
+	}
+	checkers.byDoc[string(doc)] = c
+	return c
+}
+
+func buildResponseChecker(t *testing.T, doc []byte) *responseChecker {
 	t.Helper()
 	d, err := libopenapi.NewDocument(doc)
 	if err != nil {
@@ -72,6 +97,8 @@ func (c *responseChecker) validate(method, path string, body []byte, header http
 		return nil
 	}
 	res := &http.Response{StatusCode: status, Header: rheader.Clone(), Body: io.NopCloser(bytes.NewReader(rbody)), Request: hr}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	var ok bool
 	var errs []*verrors.ValidationError
 	if status < 300 {
