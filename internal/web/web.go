@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/hikeshi/hikeshi"
@@ -88,16 +89,11 @@ func New(o Options) (*Handler, error) {
 	if h.followUpLimit == nil {
 		h.followUpLimit = httpx.NewLimiter(1.0/10, 20)
 	}
-	var err error
-	if h.tr, err = i18n.New(); err != nil {
+	st, err := embedded()
+	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
-	if h.assets, err = loadAssets(); err != nil {
-		return nil, fmt.Errorf("web: %w", err)
-	}
-	if h.pages, err = parsePages(h.assets); err != nil {
-		return nil, fmt.Errorf("web: %w", err)
-	}
+	h.tr, h.assets, h.pages = st.tr, st.assets, st.pages
 	h.cop = http.NewCrossOriginProtection()
 	if o.BaseURL != "" {
 		// Behind a proxy that rewrites Host, the public origin still counts as ours.
@@ -110,3 +106,27 @@ func New(o Options) (*Handler, error) {
 	h.cop.SetDenyHandler(http.HandlerFunc(h.crossOriginDenied))
 	return h, nil
 }
+
+// embeddedParts are what every Handler of the process shares: the catalogue,
+// the static files and the parsed pages all come from files embedded in the
+// binary and are never changed after parsing, so they are parsed once (the
+// tests build hundreds of Handlers; the pages alone took a quarter of their
+// CPU).
+type embeddedParts struct {
+	tr     *i18n.Translator
+	assets *assets
+	pages  *pages
+}
+
+var embedded = sync.OnceValues(func() (embeddedParts, error) {
+	var p embeddedParts
+	var err error
+	if p.tr, err = i18n.New(); err != nil {
+		return p, err
+	}
+	if p.assets, err = loadAssets(); err != nil {
+		return p, err
+	}
+	p.pages, err = parsePages(p.assets)
+	return p, err
+})
