@@ -40,11 +40,12 @@ type AlertIntake struct {
 	nudge    chan struct{}
 
 	heads   heads                // the writer's cache of fingerprint → newest row; only the writer touches it
+	touched map[string]time.Time // the writer's record of each sender's last_alert_at as written
+
 	// commitCost is the writer's moving average of a commit's duration: it
 	// decides whether lingering for more requests pays (only the writer
 	// touches it).
 	commitCost time.Duration
-	touched map[string]time.Time // the writer's record of each sender's last_alert_at as written
 
 	sendersMu sync.Mutex
 	senders   map[string]cachedSender // by token hash
