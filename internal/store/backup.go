@@ -175,8 +175,17 @@ func backupTables() []backupTable {
 		{"advisories", "id", []string{"submitted_at", "approved_at", "initial_release_at", "current_release_at", "created_at", "updated_at"}},
 		{"advisory_revisions", "id", []string{"published_at"}},
 		// area: reporting
+		{"report_templates", "kind,lang", []string{"updated_at"}},
+		{"report_drafts", "id", []string{"created_at", "updated_at"}},
+		{"communication_log", "id", []string{"sent_at", "recorded_at"}},
 		// area: vulnerabilities
+		{"vulnerabilities", "id", []string{"acknowledged_at", "publication_date", "created_at", "updated_at"}},
+		{"vulnerability_remediations", "id", []string{"due_at", "completed_at", "reminded_at", "created_at", "updated_at"}},
+		{"vulnerability_exceptions", "id", []string{"expires_at", "decided_at", "created_at", "updated_at"}},
 		// area: awareness
+		{"awareness_materials", "id", []string{"published_at", "created_at", "updated_at"}},
+		{"awareness_campaigns", "id", []string{"starts_at", "ends_at", "created_at", "updated_at"}},
+		{"awareness_recipients", "campaign_id,user_id", []string{"read_at", "confirmed_at", "mailed_at"}},
 		{"audit_log", "seq", []string{"at"}},
 		{"jobs", "id", []string{"run_at", "locked_until", "created_at", "updated_at", "finished_at"}},
 	}
