@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -202,8 +203,9 @@ func (g *schemaGen) operation(rt *route) map[string]any {
 		ok["content"] = map[string]any{"application/json": map[string]any{"schema": schema}}
 	}
 	if rt.binary {
-		ok["content"] = map[string]any{"application/octet-stream": map[string]any{
-			"schema": map[string]any{"type": "string", "contentMediaType": "application/octet-stream"}}}
+		media := cmp.Or(rt.media, "application/octet-stream")
+		ok["content"] = map[string]any{media: map[string]any{
+			"schema": map[string]any{"type": "string", "contentMediaType": media}}}
 	}
 	headers := map[string]any{}
 	if rt.status == http.StatusCreated {

@@ -30,9 +30,9 @@ func (h *Handler) reportingRoutes() []route {
 			params: []param{{name: "tz", typ: "string", doc: "An IANA time zone for the times in the document, e.g. Asia/Tokyo; default UTC."}},
 			status: http.StatusOK, resp: reportDocumentJSON{}, handle: h.getReportDocument},
 		{method: get, path: "/incidents/{id}/reports/{kind}/{lang}/pdf", op: "getReportPDF", tag: "reporting", summary: "The document as PDF (IPAex Gothic embedded)",
-			doc:    "A PDF (application/pdf content, served as a binary file). A report too large for a PDF is refused with 422; download the Markdown instead.",
+			doc:    "A PDF (application/pdf). A report too large for a PDF is refused with 422; download the Markdown instead.",
 			params: []param{{name: "tz", typ: "string", doc: "An IANA time zone for the times in the document, e.g. Asia/Tokyo; default UTC."}},
-			status: http.StatusOK, binary: true, handle: h.getReportDocumentPDF},
+			status: http.StatusOK, binary: true, media: "application/pdf", handle: h.getReportDocumentPDF},
 		{method: put, path: "/incidents/{id}/reports/{kind}/{lang}", op: "saveReportDraft", tag: "reporting", summary: "Save an edited regulator draft or public statement (CSIRT, admins)",
 			doc:  "An empty markdown discards the saved draft. The internal report is generated, not saved.",
 			body: reportDraftInJSON{}, status: http.StatusOK, resp: reportDocumentJSON{}, handle: h.saveReportDraft},
@@ -189,7 +189,7 @@ func (h *Handler) getReportDocumentPDF(c *call) error {
 		return err
 	}
 	hd := c.w.Header()
-	hd.Set("Content-Type", "application/octet-stream") // the OpenAPI document declares binary files so (decision 0024)
+	hd.Set("Content-Type", "application/pdf")
 	name := d.Filename() + ".pdf"
 	hd.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, name, url.PathEscape(name)))
 	hd.Set("X-Content-Type-Options", "nosniff")

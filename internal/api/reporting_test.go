@@ -58,6 +58,9 @@ func TestReportingAPI(t *testing.T) {
 			t.Errorf("internal report %+v", doc)
 		}
 		pdf := e.get(base+"/reports/internal_report/en/pdf", auditorToken).want(http.StatusOK)
+		if ct := pdf.header.Get("Content-Type"); ct != "application/pdf" {
+			t.Errorf("PDF served as %q", ct)
+		}
 		if !bytes.HasPrefix(pdf.body, []byte("%PDF-")) {
 			t.Errorf("pdf %.20q", pdf.body)
 		}

@@ -22,7 +22,8 @@ type route struct {
 	rawBody      string  // the request body is a file of this media type, streamed as is (not JSON)
 	status       int     // the success status
 	resp         any     // the response's type (a zero value), nil for no content
-	binary       bool    // the response is a file (application/octet-stream), not JSON
+	binary       bool    // the response is a file (application/octet-stream, or media), not JSON
+	media        string  // a binary response's media type when it has a precise one (application/pdf)
 	public       bool    // no authentication (only the OpenAPI document)
 	handle       func(c *call) error
 }
