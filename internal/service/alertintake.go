@@ -42,10 +42,9 @@ type AlertIntake struct {
 	heads   heads                // the writer's cache of fingerprint → newest row; only the writer touches it
 	touched map[string]time.Time // the writer's record of each sender's last_alert_at as written
 
-	// commitCost is the writer's moving average of a commit's duration: it
-	// decides whether lingering for more requests pays (only the writer
-	// touches it).
-	commitCost time.Duration
+	// patient says the writer waits out its linger even when no request is
+	// on its way: set when the store's commits wait for the disk.
+	patient bool
 
 	sendersMu sync.Mutex
 	senders   map[string]cachedSender // by token hash
@@ -304,6 +303,9 @@ type intakeDone struct {
 }
 
 func (s *AlertIntake) start() {
+	if d, ok := s.st.(interface{ CommitWaitsForDisk() bool }); ok {
+		s.patient = d.CommitWaitsForDisk()
+	}
 	s.queue = make(chan *intakeReq, intakeQueueRequests)
 	s.nudge = make(chan struct{}, 1)
 	s.stop = make(chan struct{})
@@ -336,18 +338,18 @@ func (s *AlertIntake) run() {
 		}
 		n := len(batch[0].alerts)
 		// Linger briefly for more requests: a commit costs about the same
-		// for ten alerts as for a thousand (the pages written, the fsync), so
-		// a batch gathered over a millisecond or two costs far less per
-		// alert. When commits are cheap (SQLite's WAL without a wait for the
-		// disk) the writer stops lingering as soon as no request is on its
-		// way, because waiting would only delay the answers; when they are
-		// dear (PostgreSQL's fsync at every commit) it waits out the linger
-		// for the clients whose answers have just gone out (decision 0035).
-		patient := s.commitCost >= intakeLinger/2
+		// for ten alerts as for a thousand (the pages written, the flush),
+		// so a batch gathered over a millisecond or two costs far less per
+		// alert. When commits do not wait for the disk (SQLite's WAL with
+		// synchronous=NORMAL) the writer stops lingering as soon as no
+		// request is on its way, because waiting would only delay the
+		// answers; when they do (PostgreSQL flushes its WAL at every commit)
+		// it waits out the linger for the clients whose answers have just
+		// gone out (decision 0035).
 		linger.Reset(intakeLinger)
 	more:
 		for n < hikeshi.AlertIntakeBatchAlerts {
-			if !patient && len(s.queue) == 0 && s.arriving.Load() == 0 {
+			if !s.patient && len(s.queue) == 0 && s.arriving.Load() == 0 {
 				break
 			}
 			select {
@@ -376,9 +378,7 @@ func (s *AlertIntake) commit(batch []*intakeReq) {
 	for _, r := range batch {
 		s.waiting.Add(-int64(len(r.alerts)))
 	}
-	began := time.Now()
 	results, err := s.write(batch)
-	s.commitCost += (time.Since(began) - s.commitCost) / 8
 	if err != nil && len(batch) > 1 {
 		for _, r := range batch {
 			res, err := s.write([]*intakeReq{r})

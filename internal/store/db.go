@@ -309,6 +309,12 @@ func (db *DB) WALSize() int64 {
 	return st.Size()
 }
 
+// CommitWaitsForDisk reports whether a commit waits for the disk:
+// PostgreSQL flushes its write-ahead log at every commit; SQLite in WAL mode
+// with synchronous=NORMAL does not. Writers that can gather work into fewer
+// commits (the alert intake) wait for more only when it does.
+func (db *DB) CommitWaitsForDisk() bool { return db.d.engine == Postgres }
+
 // InTx runs fn in one write transaction: committed when fn returns nil,
 // rolled back otherwise. On SQLite it begins IMMEDIATE (the DSN's _txlock),
 // so two writers never deadlock upgrading a read lock.
