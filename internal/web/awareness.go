@@ -151,15 +151,15 @@ func (h *Handler) awarenessIndex(w http.ResponseWriter, r *http.Request) error {
 // publish step, the campaign form and the material's campaigns.
 type awarenessMaterialView struct {
 	page
-	ID       string // empty: new material
-	M        service.MaterialView
-	Form     hikeshi.AwarenessContent
-	RSIT     []hikeshi.RSITClass
-	Depts    []hikeshi.Department
-	Camp     campaignForm
-	Rows     []campaignRow
-	JAFirst  bool
-	Editable bool
+	ID        string // empty: new material
+	M         service.MaterialView
+	Form      hikeshi.AwarenessContent
+	RSIT      []hikeshi.RSITClass
+	Depts     []hikeshi.Department
+	Camp      campaignForm
+	Campaigns []campaignRow // the material's campaigns (templates/sections/awareness_campaigns.html)
+	JAFirst   bool
+	Editable  bool
 }
 
 // campaignForm is the campaign form's values.
@@ -187,7 +187,7 @@ func (h *Handler) renderAwarenessMaterial(w http.ResponseWriter, r *http.Request
 		if err != nil {
 			return err
 		}
-		v.Rows = h.campaignRows(r, items)
+		v.Campaigns = h.campaignRows(r, items)
 		if m.CanSend {
 			ds, err := h.svc.Departments.List(r.Context(), a, hikeshi.Page{Limit: hikeshi.MaxPageLimit})
 			if err != nil {
