@@ -8,7 +8,6 @@ import (
 
 	"github.com/hikeshi/hikeshi"
 	"github.com/hikeshi/hikeshi/internal/store"
-	"github.com/hikeshi/hikeshi/internal/storetest"
 )
 
 // BenchmarkAnalysis reads the analysis of a 12-month period holding 10,000
@@ -18,20 +17,7 @@ import (
 // mean and median (5), patterns every recurring list for a manager (3 kinds).
 // go test ./internal/store/ -run '^$' -bench BenchmarkAnalysis
 func BenchmarkAnalysis(b *testing.B) {
-	for _, engine := range []string{"sqlite", "postgres"} {
-		b.Run(engine, func(b *testing.B) {
-			var db *store.DB
-			if engine == "sqlite" {
-				db = storetest.NewSQLite(b)
-			} else {
-				if !storetest.RequirePostgres() {
-					b.Skip("PostgreSQL: set HIKESHI_REQUIRE_POSTGRES=1")
-				}
-				db = storetest.NewPostgres(b)
-			}
-			benchAnalysis(b, db)
-		})
-	}
+	benchEngines(b, benchAnalysis)
 }
 
 func benchAnalysis(b *testing.B, db *store.DB) {

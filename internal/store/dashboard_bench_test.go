@@ -16,6 +16,12 @@ import (
 // them in the period), each with a task, and 5,000 reports with answers: one
 // op is the whole set of store reads behind the page. go test ./internal/store/ -run '^$' -bench BenchmarkDashboard
 func BenchmarkDashboard(b *testing.B) {
+	benchEngines(b, benchDashboard)
+}
+
+// benchEngines runs a benchmark on SQLite and, when HIKESHI_REQUIRE_POSTGRES=1
+// asks for it (starting a cluster is slow), on PostgreSQL.
+func benchEngines(b *testing.B, bench func(*testing.B, *store.DB)) {
 	for _, engine := range []string{"sqlite", "postgres"} {
 		b.Run(engine, func(b *testing.B) {
 			var db *store.DB
@@ -27,7 +33,7 @@ func BenchmarkDashboard(b *testing.B) {
 				}
 				db = storetest.NewPostgres(b)
 			}
-			benchDashboard(b, db)
+			bench(b, db)
 		})
 	}
 }
