@@ -71,6 +71,9 @@ func (db *DB) IntakeBaseline(ctx context.Context, senderID string, perTx int) (r
 		if err := tx.Commit(); err != nil {
 			return 0, 0, err
 		}
+		if db.ckpt != nil {
+			db.ckpt.nudge() // as InTx does: the baseline gets the same background checkpoints
+		}
 		rows += n
 		all = all[n:]
 	}

@@ -43,8 +43,9 @@ type DB struct {
 	writer   *sql.DB    // SQLite: one connection; PostgreSQL: the same pool as readers
 	stmts    *stmtCache // SQLite: the writer's prepared statements (stmtcache.go); nil on PostgreSQL
 	readers  *sql.DB
-	path     string // SQLite file path; empty on PostgreSQL
-	readOnly bool   // opened by a command that only reads: leaves checkpoints to the server
+	path     string        // SQLite file path; empty on PostgreSQL
+	readOnly bool          // opened by a command that only reads: leaves checkpoints to the server
+	ckpt     *checkpointer // SQLite, writable: checkpoints beside the writer (checkpointer.go)
 }
 
 var _ hikeshi.Store = (*DB)(nil)
@@ -108,7 +109,7 @@ func openSQLite(ctx context.Context, o Options) (*DB, error) {
 	base := "file:" + (&url.URL{Path: path}).EscapedPath() +
 		"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
 		"&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_txlock=immediate"
-	w, err := sql.Open("sqlite", base)
+	w, err := sql.Open("sqlite", base+fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)", walBackstopPages))
 	if err != nil {
 		return nil, fmt.Errorf("cannot open the SQLite database %s: %w", path, err)
 	}
@@ -132,6 +133,10 @@ func openSQLite(ctx context.Context, o Options) (*DB, error) {
 		if err := db.Migrate(ctx); err != nil {
 			db.Close()
 			return nil, err
+		}
+		if db.ckpt, err = startCheckpointer(base, w); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("cannot open the SQLite database %s: %w", path, err)
 		}
 	} else if err := db.checkVersion(ctx); err != nil {
 		db.Close()
@@ -271,6 +276,9 @@ func (db *DB) Close() error {
 	if db.stmts != nil {
 		db.stmts.close()
 	}
+	if db.ckpt != nil {
+		errs = append(errs, db.ckpt.close())
+	}
 	if db.d.engine == SQLite && !db.readOnly {
 		_, err := db.writer.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 		errs = append(errs, err)
@@ -336,6 +344,9 @@ func (db *DB) InTx(ctx context.Context, fn func(tx hikeshi.Tx) error) error {
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", mapError(err))
+	}
+	if db.ckpt != nil {
+		db.ckpt.nudge()
 	}
 	return nil
 }

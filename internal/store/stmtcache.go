@@ -111,6 +111,15 @@ func (t cachedTx) ExecContext(ctx context.Context, query string, args ...any) (s
 	return t.Tx.ExecContext(ctx, query, args...)
 }
 
+// PrepareContext returns the kept statement bound to the transaction, or
+// prepares query on it (noting it for the cache) when none is kept yet.
+func (t cachedTx) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st := t.cache.get(query); st != nil {
+		return t.Tx.StmtContext(ctx, st), nil
+	}
+	return t.Tx.PrepareContext(ctx, query)
+}
+
 func (t cachedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if st := t.cache.get(query); st != nil {
 		return t.Tx.StmtContext(ctx, st).QueryContext(ctx, args...)

@@ -3,7 +3,10 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/hikeshi/hikeshi"
 	"github.com/hikeshi/hikeshi/internal/store"
@@ -72,5 +75,38 @@ func TestWALStaysBoundedUnderSustainedWrites(t *testing.T) {
 	t.Logf("WAL after 5000 write transactions: %d bytes", wal)
 	if wal > limit {
 		t.Errorf("the WAL is %d bytes after 5000 write transactions, above %d; checkpoints are not keeping up", wal, limit)
+	}
+}
+
+// TestCheckpointerCopiesTheLogBesideTheWriter checks that committed pages
+// reach the database file without the writer checkpointing: the writer's
+// own automatic checkpoint only starts at thousands of pages, far more than
+// these transactions write, so only the background checkpointer can have
+// copied them.
+func TestCheckpointerCopiesTheLogBesideTheWriter(t *testing.T) {
+	db := storetest.NewSQLite(t)
+	path := strings.TrimPrefix(db.Describe(), "sqlite:")
+	size := func() int64 {
+		st, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Size()
+	}
+	before := size()
+	write := sustainedWriter(t, db)
+	for i := range 300 {
+		write(i)
+	}
+	wal := db.WALSize()
+	if wal < 512<<10 {
+		t.Fatalf("the writes left only %d bytes in the log; the test needs more", wal)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for size() == before {
+		if time.Now().After(deadline) {
+			t.Fatalf("the database file is still %d bytes 10 s after %d bytes were logged: nothing checkpointed it", before, wal)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
