@@ -23,6 +23,9 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
+// writerCacheKiB is the SQLite writer connection's page cache, in KiB.
+const writerCacheKiB = 8192
+
 // applicationID marks a SQLite file as Hikeshi's ("HIKE").
 const applicationID = 0x48494b45
 
@@ -109,7 +112,11 @@ func openSQLite(ctx context.Context, o Options) (*DB, error) {
 	base := "file:" + (&url.URL{Path: path}).EscapedPath() +
 		"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
 		"&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_txlock=immediate"
-	w, err := sql.Open("sqlite", base+fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)", walBackstopPages))
+	// The writer keeps a larger page cache than SQLite's 2 MiB: a batch of
+	// a few hundred alerts dirties more pages than that, and SQLite then
+	// spills them to the log mid-transaction and rewrites their checksums
+	// at commit — a fifth of the intake writer's time (decision 0044).
+	w, err := sql.Open("sqlite", base+fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)&_pragma=cache_size(-%d)", walBackstopPages, writerCacheKiB))
 	if err != nil {
 		return nil, fmt.Errorf("cannot open the SQLite database %s: %w", path, err)
 	}
