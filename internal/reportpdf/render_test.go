@@ -3,35 +3,11 @@ package reportpdf
 import (
 	"bytes"
 	"errors"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// pdfText extracts a PDF's text with poppler's pdftotext, an independent
-// reader. Without it the test is skipped, or fails when
-// HIKESHI_REQUIRE_PDFTOTEXT=1.
-func pdfText(t *testing.T, pdf []byte) string {
-	t.Helper()
-	bin, err := exec.LookPath("pdftotext")
-	if err != nil {
-		if os.Getenv("HIKESHI_REQUIRE_PDFTOTEXT") == "1" {
-			t.Fatal("pdftotext is required (HIKESHI_REQUIRE_PDFTOTEXT=1) but not installed")
-		}
-		t.Skip("pdftotext not installed")
-	}
-	p := filepath.Join(t.TempDir(), "r.pdf")
-	if err := os.WriteFile(p, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(bin, "-enc", "UTF-8", p, "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	return string(out)
-}
+	"github.com/hikeshi/hikeshi/internal/pdftest"
+)
 
 const sample = `# インシデント報告書: 経理部アカウントへの不正ログイン
 
@@ -64,7 +40,7 @@ func TestRenderJapanese(t *testing.T) {
 	if len(pdf) > 1<<20 {
 		t.Errorf("PDF of %d bytes: the font is not subset", len(pdf))
 	}
-	text := strings.ReplaceAll(pdfText(t, pdf), "1 / 1", "1/1")
+	text := strings.ReplaceAll(pdftest.Text(t, pdf), "1 / 1", "1/1")
 	for _, want := range []string{"インシデント報告書: 経理部アカウントへの不正ログイン", "TLP:AMBER", "INC-2026-0001", "<script>alert(1)</script>", "作成 | 続き", "1/1"} {
 		if !strings.Contains(strings.Join(strings.Fields(text), " "), want) {
 			t.Errorf("PDF text lacks %q:\n%s", want, text)
@@ -90,7 +66,7 @@ func TestRenderHostile(t *testing.T) {
 			if err != nil && !errors.Is(err, ErrTooLarge) {
 				t.Errorf("Render: %v", err)
 			}
-			if err == nil && name == "emoji and rare glyph" && !strings.Contains(pdfText(t, pdf), "𠮷野家") && !strings.Contains(pdfText(t, pdf), "野家") {
+			if err == nil && name == "emoji and rare glyph" && !strings.Contains(pdftest.Text(t, pdf), "𠮷野家") && !strings.Contains(pdftest.Text(t, pdf), "野家") {
 				t.Error("the text around an emoji is lost")
 			}
 		})

@@ -5,9 +5,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,29 +12,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/hikeshi/hikeshi"
 	"github.com/hikeshi/hikeshi/internal/browsertest"
+	"github.com/hikeshi/hikeshi/internal/pdftest"
 )
-
-// pdfToText extracts a PDF's text with poppler's pdftotext; without it the
-// test is skipped, or fails when HIKESHI_REQUIRE_PDFTOTEXT=1.
-func pdfToText(t *testing.T, pdf []byte) string {
-	t.Helper()
-	bin, err := exec.LookPath("pdftotext")
-	if err != nil {
-		if os.Getenv("HIKESHI_REQUIRE_PDFTOTEXT") == "1" {
-			t.Fatal("pdftotext is required (HIKESHI_REQUIRE_PDFTOTEXT=1) but not installed")
-		}
-		t.Skip("pdftotext not installed")
-	}
-	p := filepath.Join(t.TempDir(), "report.pdf")
-	if err := os.WriteFile(p, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(bin, "-enc", "UTF-8", p, "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	return string(out)
-}
 
 // TestBrowserIncidentReportPDF is the reporting half of issue 7's "done
 // when", in a real Chromium, in English and Japanese: the CSIRT opens the
@@ -48,9 +24,7 @@ func pdfToText(t *testing.T, pdf []byte) string {
 func TestBrowserIncidentReportPDF(t *testing.T) {
 	for _, x := range flowTexts {
 		t.Run(string(x.lang), func(t *testing.T) {
-			if _, err := exec.LookPath("pdftotext"); err != nil && os.Getenv("HIKESHI_REQUIRE_PDFTOTEXT") != "1" {
-				t.Skip("pdftotext not installed")
-			}
+			pdftest.Need(t) // before starting Chromium
 			e := newEnv(t)
 			ctx := browsertest.NewWith(t, browsertest.Options{AcceptLanguage: x.accept})
 			f := &flowRun{t: t, e: e, ctx: ctx, x: x, step: browsertest.Stepper(t, ctx, 20*time.Second), eval: browsertest.Evaluator(t, ctx)}
@@ -103,7 +77,7 @@ func TestBrowserIncidentReportPDF(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			text := strings.Join(strings.Fields(pdfToText(t, pdf)), " ")
+			text := strings.Join(strings.Fields(pdftest.Text(t, pdf)), " ")
 			for _, want := range []string{"インシデント報告書", title, "TLP:RED", "個人情報保護委員会"} {
 				if !strings.Contains(text, want) {
 					t.Errorf("the PDF's text lacks %q:\n%s", want, text)
