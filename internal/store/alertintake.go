@@ -73,13 +73,18 @@ func intakeChunks(ss []string, fn func([]string) error) error {
 // other condition (every event open) it then hashes the values and scans the
 // whole table (4 ms at 10,000 events, growing with them); over an array it
 // probes the index (0.04 ms).
-func (q queries) inList(values []string) (string, any, error) {
+func inList[V string | int64](q queries, values []V) (string, any, error) {
 	b, err := json.Marshal(values)
 	if err != nil {
 		return "", nil, err
 	}
 	if q.d.engine == Postgres {
-		return " = ANY(ARRAY(SELECT jsonb_array_elements_text(CAST(? AS jsonb))))", string(b), nil
+		elems := "jsonb_array_elements_text(CAST(? AS jsonb))"
+		var v V
+		if _, ok := any(v).(int64); ok {
+			elems = "CAST(jsonb_array_elements_text(CAST(? AS jsonb)) AS bigint)"
+		}
+		return " = ANY(ARRAY(SELECT " + elems + "))", string(b), nil
 	}
 	return " IN (SELECT value FROM json_each(?))", string(b), nil
 }
@@ -88,12 +93,20 @@ func (q queries) inList(values []string) (string, any, error) {
 func (q queries) FindIntakeHeads(ctx context.Context, fingerprints []string) (map[string]hikeshi.AlertHead, error) {
 	out := make(map[string]hikeshi.AlertHead, len(fingerprints))
 	err := intakeChunks(fingerprints, func(fps []string) error {
-		in, arg, err := q.inList(fps)
+		// The rows are found by fp_key; a key shared by another
+		// fingerprint brings rows that are not asked for.
+		asked := make(map[string]bool, len(fps))
+		keys := make([]int64, len(fps))
+		for i, fp := range fps {
+			asked[fp] = true
+			keys[i] = fingerprintKey(fp)
+		}
+		in, arg, err := inList(q, keys)
 		if err != nil {
 			return err
 		}
 		rows, err := q.query(ctx, "SELECT a.fingerprint, a.id, a.event_id, e.number, a.suppressed_by, a.last_seen FROM alerts a "+
-			"LEFT JOIN alert_events e ON e.id = a.event_id WHERE a.fingerprint"+in, arg)
+			"LEFT JOIN alert_events e ON e.id = a.event_id WHERE a.fp_key"+in, arg)
 		if err != nil {
 			return fmt.Errorf("find alert fingerprints: %w", err)
 		}
@@ -104,6 +117,9 @@ func (q queries) FindIntakeHeads(ctx context.Context, fingerprints []string) (ma
 			var event, number, supp sql.NullString
 			if err := rows.Scan(&fp, &h.ID, &event, &number, &supp, timeCol{&h.LastSeen}); err != nil {
 				return err
+			}
+			if !asked[fp] {
+				continue
 			}
 			h.EventID, h.EventNumber, h.SuppressedBy = event.String, number.String, supp.String
 			if old, ok := out[fp]; !ok || h.LastSeen.After(old.LastSeen) || (h.LastSeen.Equal(old.LastSeen) && h.ID > old.ID) {
@@ -125,7 +141,7 @@ func (q queries) FindIntakeOpenEvents(ctx context.Context, groupKeys []string) (
 		if q.d.engine == SQLite {
 			indexed = " INDEXED BY alert_events_open_key"
 		}
-		in, arg, err := q.inList(keys)
+		in, arg, err := inList(q, keys)
 		if err != nil {
 			return err
 		}
@@ -168,7 +184,8 @@ func (q queries) FindIntakeSuppressions(ctx context.Context, now time.Time) ([]h
 
 // FindIntakeAlerts returns every row of a fingerprint, newest first.
 func (q queries) FindIntakeAlerts(ctx context.Context, fingerprint string) ([]hikeshi.Alert, error) {
-	rows, err := q.query(ctx, "SELECT "+alertCols+" FROM alerts WHERE fingerprint = ? ORDER BY last_seen DESC, id DESC", fingerprint)
+	rows, err := q.query(ctx, "SELECT "+alertCols+" FROM alerts WHERE fp_key = ? AND fingerprint = ? ORDER BY last_seen DESC, id DESC",
+		fingerprintKey(fingerprint), fingerprint)
 	if err != nil {
 		return nil, err
 	}
@@ -449,7 +466,7 @@ func (t *tx) insertAlerts(ctx context.Context, as []hikeshi.Alert) error {
 		}
 		return []any{a.ID, nullString(a.EventID), nullString(a.SenderID), string(a.Format), a.Fingerprint, a.Rule, a.Title,
 			a.Description, string(a.Severity), string(a.Status), a.Host, obs, labels, string(a.Raw), tm(a.OccurredAt),
-			tm(a.FirstSeen), tm(a.LastSeen), a.Count, nullString(a.SuppressedBy)}, nil
+			tm(a.FirstSeen), tm(a.LastSeen), a.Count, nullString(a.SuppressedBy), fingerprintKey(a.Fingerprint)}, nil
 	}
 	if t.d.engine == Postgres {
 		rows := make([][]any, len(as))
@@ -460,7 +477,7 @@ func (t *tx) insertAlerts(ctx context.Context, as []hikeshi.Alert) error {
 			}
 			rows[i] = r
 		}
-		if err := t.pgInsert(ctx, "alerts", alertCols, 19, rows); err != nil {
+		if err := t.pgInsert(ctx, "alerts", alertInsertCols, 20, rows); err != nil {
 			return fmt.Errorf("insert alerts: %w", err)
 		}
 		return nil
@@ -474,14 +491,14 @@ func (t *tx) insertAlerts(ctx context.Context, as []hikeshi.Alert) error {
 			st.Close()
 		}
 	}()
-	vals := make([]any, 0, 19*intakeRowsPerInsert)
+	vals := make([]any, 0, 20*intakeRowsPerInsert)
 	for len(as) > 0 {
 		n := min(len(as), intakeRowsPerInsert)
 		st := stmts[n]
 		if st == nil {
-			row := "(" + intakeMarks(19) + ")"
+			row := "(" + intakeMarks(20) + ")"
 			var b strings.Builder
-			b.WriteString("INSERT INTO alerts (" + alertCols + ") VALUES ")
+			b.WriteString("INSERT INTO alerts (" + alertInsertCols + ") VALUES ")
 			for i := range n {
 				if i > 0 {
 					b.WriteString(", ")
@@ -509,6 +526,10 @@ func (t *tx) insertAlerts(ctx context.Context, as []hikeshi.Alert) error {
 	}
 	return nil
 }
+
+// alertInsertCols are the columns of a new alert row: alertCols and the
+// fingerprint's key.
+const alertInsertCols = alertCols + ", fp_key"
 
 // intakeRowsPerInsert is the number of alert rows of one INSERT on SQLite.
 const intakeRowsPerInsert = 32

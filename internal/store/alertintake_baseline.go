@@ -25,14 +25,14 @@ func (db *DB) IntakeBaseline(ctx context.Context, senderID string, perTx int) (r
 	defer db.writer.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS bench_alerts")
 
 	// The rows, as intake stored them, read before the clock starts.
-	rs, err := db.readers.QueryContext(ctx, db.d.rebind("SELECT "+alertCols+" FROM alerts WHERE sender_id = ?"), senderID)
+	rs, err := db.readers.QueryContext(ctx, db.d.rebind("SELECT "+alertInsertCols+" FROM alerts WHERE sender_id = ?"), senderID)
 	if err != nil {
 		return 0, 0, err
 	}
 	var all [][]any
 	for rs.Next() {
-		vals := make([]any, 19)
-		ptrs := make([]any, 19)
+		vals := make([]any, 20)
+		ptrs := make([]any, 20)
 		for i := range vals {
 			ptrs[i] = &vals[i]
 		}
@@ -47,7 +47,7 @@ func (db *DB) IntakeBaseline(ctx context.Context, senderID string, perTx int) (r
 		return 0, 0, err
 	}
 
-	insert := db.d.rebind("INSERT INTO bench_alerts (" + alertCols + ") VALUES (" + intakeMarks(19) + ")")
+	insert := db.d.rebind("INSERT INTO bench_alerts (" + alertInsertCols + ") VALUES (" + intakeMarks(20) + ")")
 	start := time.Now()
 	for len(all) > 0 {
 		n := min(len(all), perTx)

@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,4 +110,107 @@ func TestAlertIntakeStore(t *testing.T) {
 			t.Fatalf("baseline %d %v %v", n, d, err)
 		}
 	})
+}
+
+// TestAlertFingerprintKeysCollide checks that the look-ups by fingerprint
+// compare the fingerprint, not only its key: a row whose fp_key is another
+// fingerprint's (as a 64-bit collision would make it) is never taken for
+// that fingerprint's row.
+func TestAlertFingerprintKeysCollide(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		at := time.Date(2026, 11, 26, 4, 0, 0, 0, time.UTC)
+		row := func(fp string, seen time.Time) hikeshi.Alert {
+			return hikeshi.Alert{ID: hikeshi.NewID(), Format: hikeshi.FormatGeneric, Fingerprint: fp, Title: fp, Severity: hikeshi.SeverityLow,
+				Status: hikeshi.AlertFiring, OccurredAt: at, FirstSeen: at, LastSeen: seen, Count: 1}
+		}
+		mine, other := row("mine", at), row("other", at.Add(time.Hour)) // other is newer: a key-only look-up would pick it
+		if err := db.InTx(ctx, func(tx hikeshi.Tx) error {
+			return tx.WriteIntakeBatch(ctx, hikeshi.AlertIntakeBatch{NewAlerts: []hikeshi.Alert{mine, other}})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ExecForTest(ctx, "UPDATE alerts SET fp_key = ? WHERE id = ?", store.FingerprintKey("mine"), other.ID); err != nil {
+			t.Fatal(err)
+		}
+		heads, err := db.FindIntakeHeads(ctx, []string{"mine"})
+		if err != nil || len(heads) != 1 || heads["mine"].ID != mine.ID {
+			t.Errorf("heads of mine: %+v %v", heads, err)
+		}
+		if heads, err := db.FindIntakeHeads(ctx, []string{"other"}); err != nil || len(heads) != 0 {
+			t.Errorf("other's key was changed, so it is not found by it: %+v %v", heads, err)
+		}
+		if rows, err := db.FindIntakeAlerts(ctx, "mine"); err != nil || len(rows) != 1 || rows[0].ID != mine.ID {
+			t.Errorf("rows of mine: %+v %v", rows, err)
+		}
+		if rows, err := db.FindAlerts(ctx, hikeshi.AlertFilter{Fingerprint: "mine"}); err != nil || len(rows) != 1 || rows[0].ID != mine.ID {
+			t.Errorf("alert list by fingerprint: %+v %v", rows, err)
+		}
+	})
+}
+
+// TestMigrationFillsFingerprintKeys stores alerts as a release before
+// migration 31 did (no fp_key), migrates, and checks that de-duplication
+// finds them by their new keys.
+func TestMigrationFillsFingerprintKeys(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		name string
+		opts func(t *testing.T) store.Options
+	}{
+		{"sqlite", func(t *testing.T) store.Options { return store.Options{DataDir: t.TempDir()} }},
+		{"postgres", func(t *testing.T) store.Options { return store.Options{DB: storetest.NewPostgresURL(t)} }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			o := c.opts(t)
+			old, err := store.OpenAtVersion(ctx, o, 30)
+			if err != nil {
+				t.Fatal(err)
+			}
+			at := hikeshi.FormatTime(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
+			var ids []string
+			// More rows than one page of the migration's step.
+			for start := 0; start < 2500; start += 500 {
+				var q strings.Builder
+				var args []any
+				q.WriteString("INSERT INTO alerts (id, format, fingerprint, title, severity, status, occurred_at, first_seen, last_seen) VALUES ")
+				for i := start; i < start+500; i++ {
+					if i > start {
+						q.WriteString(", ")
+					}
+					q.WriteString("(?, 'generic', ?, 't', 'low', 'firing', ?, ?, ?)")
+					id := hikeshi.NewID()
+					ids = append(ids, id)
+					args = append(args, id, fmt.Sprintf("fp-%d", i), at, at, at)
+				}
+				if err := old.ExecForTest(ctx, q.String(), args...); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if v, err := old.SchemaVersion(ctx); err != nil || v != 30 {
+				t.Fatalf("schema version %d %v", v, err)
+			}
+			old.Close()
+
+			db, err := store.Open(ctx, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			fps := []string{"fp-0", "fp-999", "fp-1000", "fp-2499", "fp-2500"}
+			heads, err := db.FindIntakeHeads(ctx, fps)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]string{"fp-0": ids[0], "fp-999": ids[999], "fp-1000": ids[1000], "fp-2499": ids[2499]}
+			if len(heads) != len(want) {
+				t.Errorf("found %d of %d fingerprints: %+v", len(heads), len(want), heads)
+			}
+			for fp, id := range want {
+				if heads[fp].ID != id {
+					t.Errorf("%s: head %q, want %q", fp, heads[fp].ID, id)
+				}
+			}
+		})
+	}
 }

@@ -38,6 +38,10 @@ type Options struct {
 	DataDir string
 	// ReadOnly opens without migrating; used by commands that only read.
 	ReadOnly bool
+
+	// migrateTo stops migrating at this version (0: the latest); only
+	// tests of a migration over rows stored before it set it.
+	migrateTo int
 }
 
 // DB is an open database. It implements hikeshi.Store.
@@ -137,7 +141,7 @@ func openSQLite(ctx context.Context, o Options) (*DB, error) {
 		return nil, err
 	}
 	if !o.ReadOnly {
-		if err := db.Migrate(ctx); err != nil {
+		if err := db.migrate(ctx, o.migrateTo); err != nil {
 			db.Close()
 			return nil, err
 		}
@@ -237,7 +241,7 @@ func openPostgres(ctx context.Context, o Options) (*DB, error) {
 		return nil, err
 	}
 	if !o.ReadOnly {
-		if err := db.Migrate(ctx); err != nil {
+		if err := db.migrate(ctx, o.migrateTo); err != nil {
 			db.Close()
 			return nil, err
 		}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"embed"
 	"encoding/hex"
 	"fmt"
@@ -27,6 +28,13 @@ type Migration struct {
 	Name     string
 	SQL      string
 	Checksum string // hex SHA-256 of SQL
+}
+
+// migrationSteps are the parts of migrations that SQL alone cannot do on
+// both engines, by version: each runs in its migration's transaction, after
+// its SQL.
+var migrationSteps = map[int]func(ctx context.Context, tx *sql.Tx, d dialect) error{
+	31: fillAlertFingerprintKeys,
 }
 
 // Migrations returns the embedded migrations of an engine in order.
@@ -102,7 +110,10 @@ func (db *DB) checkVersion(ctx context.Context) error {
 // transaction, and checks the checksums of those already applied. It refuses
 // a schema newer than the binary. On PostgreSQL an advisory lock makes
 // concurrent starts wait for each other.
-func (db *DB) Migrate(ctx context.Context) error {
+func (db *DB) Migrate(ctx context.Context) error { return db.migrate(ctx, 0) }
+
+// migrate is Migrate, stopping after version upTo when it is not 0.
+func (db *DB) migrate(ctx context.Context, upTo int) error {
 	ms, err := Migrations(db.d.engine)
 	if err != nil {
 		return fmt.Errorf("read embedded migrations: %w", err)
@@ -158,6 +169,9 @@ func (db *DB) Migrate(ctx context.Context) error {
 		}
 	}
 	for _, m := range ms {
+		if upTo > 0 && m.Version > upTo {
+			break
+		}
 		if sum, ok := applied[m.Version]; ok {
 			if sum != m.Checksum {
 				return fmt.Errorf("migration %s was changed after it was applied to this database (checksum mismatch); restore the original file", m.Name)
@@ -171,6 +185,12 @@ func (db *DB) Migrate(ctx context.Context) error {
 		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("migrate %s: %w", m.Name, err)
+		}
+		if step := migrationSteps[m.Version]; step != nil {
+			if err := step(ctx, tx, db.d); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("migrate %s: %w", m.Name, err)
+			}
 		}
 		if _, err := tx.ExecContext(ctx, db.d.rebind("INSERT INTO hikeshi_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)"),
 			m.Version, m.Name, m.Checksum, db.d.t(time.Now().UTC().Truncate(time.Microsecond))); err != nil {

@@ -19,6 +19,7 @@ package main
 import (
 	"crypto/sha256"
 	"database/sql"
+	"encoding/binary"
 	"encoding/hex"
 	"flag"
 	"fmt"
@@ -34,7 +35,8 @@ import (
 )
 
 // ddl is the alerts table of internal/store/migrations/sqlite/0023_alerts.sql
-// without its foreign keys (the referenced tables are not here).
+// as 0031_alert_fingerprint_keys.sql left it, without its foreign keys (the
+// referenced tables are not here).
 const ddl = `CREATE TABLE alerts (
     id            TEXT PRIMARY KEY,
     event_id      TEXT,
@@ -54,9 +56,10 @@ const ddl = `CREATE TABLE alerts (
     first_seen    TEXT NOT NULL,
     last_seen     TEXT NOT NULL,
     count         INTEGER NOT NULL DEFAULT 1 CHECK (count > 0),
-    suppressed_by TEXT
+    suppressed_by TEXT,
+    fp_key        INTEGER NOT NULL DEFAULT 0
 ) STRICT;
-CREATE INDEX alerts_fingerprint_idx ON alerts (fingerprint, last_seen);
+CREATE INDEX alerts_fp_key_idx ON alerts (fp_key);
 CREATE INDEX alerts_event_idx ON alerts (event_id, id)`
 
 func main() {
@@ -112,7 +115,7 @@ func insertRate(driver, dsn string, autocheckpoint int, rows [][]any) (float64, 
 		if err != nil {
 			return 0, err
 		}
-		st, err := tx.Prepare("INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		st, err := tx.Prepare("INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 		if err != nil {
 			tx.Rollback()
 			return 0, err
@@ -141,6 +144,7 @@ func alertRows(n int) [][]any {
 	for i := range rows {
 		at := base.Add(time.Duration(i) * time.Millisecond).Format("2006-01-02T15:04:05.000000Z")
 		fp := sha256.Sum256([]byte(strconv.Itoa(i)))
+		key := sha256.Sum256([]byte(hex.EncodeToString(fp[:]))) // fp_key: the store's fingerprintKey
 		ip := fmt.Sprintf("10.%d.%d.%d", i%200, (i/200)%256, 1+i%250)
 		host := fmt.Sprintf("srv-%04d.example.internal", (i/5*7919)%4000)
 		raw := fmt.Sprintf(`{"title":"Port scan from %s","rule":"ET SCAN Nmap SYN scan #%d","severity":"low","host":%q,`+
@@ -153,7 +157,7 @@ func alertRows(n int) [][]any {
 			hex.EncodeToString(fp[:]), fmt.Sprintf("ET SCAN Nmap SYN scan #%d", i/5%300), "Port scan from " + ip,
 			"Detected by sensor at " + host + "; see the raw event for details.", "low", "firing", host,
 			`[{"type":"ip","value":"` + ip + `"}]`, `{"env":"prod","run":"5f3a","sensor":"sensor-3","site":"tokyo-1"}`, raw,
-			at, at, at, 1, nil,
+			at, at, at, 1, nil, int64(binary.BigEndian.Uint64(key[:8])),
 		}
 	}
 	return rows
