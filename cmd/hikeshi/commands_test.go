@@ -286,7 +286,13 @@ func TestMigrate(t *testing.T) {
 		if !strings.Contains(r.stdout, "version") {
 			t.Errorf("stdout = %q", r.stdout)
 		}
-		must(t, "", "migrate", "--data-dir", dir) // idempotent
+		if !strings.Contains(r.stderr, "migrated the database schema") || !strings.Contains(r.stderr, "from=0") {
+			t.Errorf("stderr does not tell what was migrated: %q", r.stderr)
+		}
+		// Idempotent, and quiet when there is nothing to do.
+		if r := must(t, "", "migrate", "--data-dir", dir); strings.Contains(r.stderr, "migrat") {
+			t.Errorf("second migrate: stderr %q", r.stderr)
+		}
 	})
 	t.Run("postgres", func(t *testing.T) {
 		url := storetest.NewPostgresURL(t)

@@ -25,7 +25,7 @@ func runMigrate(e *env, c *command, args []string) error {
 	if len(pos) > 0 {
 		return usage(c, fs, "migrate takes no arguments, but got %q", config.Printable(pos[0], 60))
 	}
-	db, err := e.openStore(cfg, false) // Open migrates
+	db, err := e.openStoreLogged(cfg, false, newLogger(cfg, e.stderr)) // Open migrates
 	if err != nil {
 		return err
 	}

@@ -216,7 +216,12 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 // openStore opens the configured database. readOnly commands neither create
 // nor migrate anything. store.Open's errors are already sentences for users.
 func (e *env) openStore(cfg config.Config, readOnly bool) (*store.DB, error) {
-	return store.Open(e.ctx, store.Options{DB: cfg.DB, DataDir: cfg.DataDir, ReadOnly: readOnly})
+	return e.openStoreLogged(cfg, readOnly, nil)
+}
+
+// openStoreLogged is openStore telling log of the migrations it applies.
+func (e *env) openStoreLogged(cfg config.Config, readOnly bool, log *slog.Logger) (*store.DB, error) {
+	return store.Open(e.ctx, store.Options{DB: cfg.DB, DataDir: cfg.DataDir, ReadOnly: readOnly, Log: log})
 }
 
 // printCommands writes the top-level help.

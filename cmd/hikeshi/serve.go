@@ -59,7 +59,7 @@ func runServe(e *env, c *command, args []string) error {
 		baseURL = config.DeriveBaseURL(ln.Addr().String())
 	}
 
-	db, err := e.openStore(cfg, false)
+	db, err := e.openStoreLogged(cfg, false, log)
 	if err != nil {
 		return err
 	}

@@ -1,9 +1,11 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -192,11 +194,18 @@ func TestMigrationFillsFingerprintKeys(t *testing.T) {
 			}
 			old.Close()
 
+			var log bytes.Buffer
+			o.Log = slog.New(slog.NewTextHandler(&log, nil))
 			db, err := store.Open(ctx, o)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer db.Close()
+			// The operator is told that this migration rewrites rows.
+			if l := log.String(); !strings.Contains(l, "rewrites stored rows") || !strings.Contains(l, "migration=0031_alert_fingerprint_keys") ||
+				!strings.Contains(l, "from=30 to=31") {
+				t.Errorf("migration log:\n%s", l)
+			}
 			fps := []string{"fp-0", "fp-999", "fp-1000", "fp-2499", "fp-2500"}
 			heads, err := db.FindIntakeHeads(ctx, fps)
 			if err != nil {

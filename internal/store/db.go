@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -38,6 +39,10 @@ type Options struct {
 	DataDir string
 	// ReadOnly opens without migrating; used by commands that only read.
 	ReadOnly bool
+	// Log, when set, hears of the migrations applied at open: one line
+	// before each that rewrites stored rows (it may take a while on a
+	// large database) and one line when they are done.
+	Log *slog.Logger
 
 	// migrateTo stops migrating at this version (0: the latest); only
 	// tests of a migration over rows stored before it set it.
@@ -141,7 +146,7 @@ func openSQLite(ctx context.Context, o Options) (*DB, error) {
 		return nil, err
 	}
 	if !o.ReadOnly {
-		if err := db.migrate(ctx, o.migrateTo); err != nil {
+		if err := db.migrate(ctx, o.migrateTo, o.Log); err != nil {
 			db.Close()
 			return nil, err
 		}
@@ -241,7 +246,7 @@ func openPostgres(ctx context.Context, o Options) (*DB, error) {
 		return nil, err
 	}
 	if !o.ReadOnly {
-		if err := db.migrate(ctx, o.migrateTo); err != nil {
+		if err := db.migrate(ctx, o.migrateTo, o.Log); err != nil {
 			db.Close()
 			return nil, err
 		}

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"path"
 	"sort"
 	"strconv"
@@ -110,10 +111,11 @@ func (db *DB) checkVersion(ctx context.Context) error {
 // transaction, and checks the checksums of those already applied. It refuses
 // a schema newer than the binary. On PostgreSQL an advisory lock makes
 // concurrent starts wait for each other.
-func (db *DB) Migrate(ctx context.Context) error { return db.migrate(ctx, 0) }
+func (db *DB) Migrate(ctx context.Context) error { return db.migrate(ctx, 0, nil) }
 
-// migrate is Migrate, stopping after version upTo when it is not 0.
-func (db *DB) migrate(ctx context.Context, upTo int) error {
+// migrate is Migrate, stopping after version upTo when it is not 0, and
+// telling log (when not nil) what it applies.
+func (db *DB) migrate(ctx context.Context, upTo int, log *slog.Logger) error {
 	ms, err := Migrations(db.d.engine)
 	if err != nil {
 		return fmt.Errorf("read embedded migrations: %w", err)
@@ -168,6 +170,8 @@ func (db *DB) migrate(ctx context.Context, upTo int) error {
 			return fmt.Errorf("the database schema is at version %d, newer than this hikeshi binary knows (%d); run a newer hikeshi", v, len(ms))
 		}
 	}
+	start := time.Now()
+	var first, last int
 	for _, m := range ms {
 		if upTo > 0 && m.Version > upTo {
 			break
@@ -178,6 +182,10 @@ func (db *DB) migrate(ctx context.Context, upTo int) error {
 			}
 			continue
 		}
+		step := migrationSteps[m.Version]
+		if step != nil && log != nil {
+			log.Info("applying a migration that rewrites stored rows; on a large database this takes a while", "migration", m.Name)
+		}
 		tx, err := conn.BeginTx(ctx, nil)
 		if err != nil {
 			return fmt.Errorf("migrate %s: %w", m.Name, err)
@@ -186,7 +194,7 @@ func (db *DB) migrate(ctx context.Context, upTo int) error {
 			tx.Rollback()
 			return fmt.Errorf("migrate %s: %w", m.Name, err)
 		}
-		if step := migrationSteps[m.Version]; step != nil {
+		if step != nil {
 			if err := step(ctx, tx, db.d); err != nil {
 				tx.Rollback()
 				return fmt.Errorf("migrate %s: %w", m.Name, err)
@@ -200,6 +208,13 @@ func (db *DB) migrate(ctx context.Context, upTo int) error {
 		if err := tx.Commit(); err != nil {
 			return fmt.Errorf("migrate %s: %w", m.Name, err)
 		}
+		if first == 0 {
+			first = m.Version
+		}
+		last = m.Version
+	}
+	if last > 0 && log != nil {
+		log.Info("migrated the database schema", "from", first-1, "to", last, "took", time.Since(start).Round(time.Millisecond))
 	}
 	return nil
 }
