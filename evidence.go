@@ -127,7 +127,15 @@ func refang(t ObservableType, v string) string {
 		}
 		return v
 	case ObservableURL:
-		v = strings.Replace(v, "[://]", "://", 1)
+		// "[://]" is refanged only as the scheme's separator, the first
+		// "://" of the value: one later in the path, query or fragment is
+		// the URL's own text (and refanging it there would make a second
+		// normalisation change the value again).
+		if i := strings.Index(v, "[://]"); i >= 0 && strings.Index(v, "://") == i+1 {
+			v = v[:i] + "://" + v[i+5:]
+		} else if i := strings.Index(v, "[:]"); i > 0 && urlScheme(v[:i]) {
+			v = v[:i] + ":" + v[i+3:] // file[:]/etc/passwd, as Defang writes a URL without an authority
+		}
 		i := strings.Index(v, "://")
 		if i <= 0 {
 			return v
@@ -148,6 +156,21 @@ func refang(t ObservableType, v string) string {
 		return v[:i] + hostRefanger.Replace(v[i:end]) + v[end:]
 	}
 	return v
+}
+
+// urlScheme reports whether s is a URL scheme as RFC 3986 spells it: a
+// letter, then letters, digits, "+", "-" or ".".
+func urlScheme(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case i > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
+		default:
+			return false
+		}
+	}
+	return s != ""
 }
 
 func normalizeIP(v string) (string, error) {
@@ -313,9 +336,16 @@ func DetectObservableType(raw string) ObservableType {
 func Defang(t ObservableType, v string) string {
 	switch t {
 	case ObservableURL:
-		if i := strings.Index(v, "://"); i > 0 {
+		// The scheme ends at the first colon; its separator is "[://]", or
+		// "[:]" for a URL without an authority (file:/etc/passwd), so that
+		// no defanged URL starts a link.
+		if i := strings.IndexByte(v, ':'); i > 0 && urlScheme(v[:i]) {
 			scheme := strings.NewReplacer("http", "hxxp", "ftp", "fxp").Replace(v[:i])
-			return scheme + "[://]" + strings.NewReplacer(".", "[.]", "://", "[://]").Replace(v[i+3:])
+			rest, sep := v[i+1:], "[:]"
+			if strings.HasPrefix(rest, "//") {
+				rest, sep = rest[2:], "[://]"
+			}
+			return scheme + sep + strings.NewReplacer(".", "[.]", "://", "[://]").Replace(rest)
 		}
 		return strings.ReplaceAll(v, ".", "[.]")
 	case ObservableDomain:

@@ -2,6 +2,7 @@ package hikeshi
 
 import (
 	"errors"
+	"net/url"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -60,6 +61,11 @@ func TestNormalizeObservable(t *testing.T) {
 		{ObservableURL, "hxxps[://]evil[.]example/a[.]php", "https://evil.example/a[.]php", ""},
 		{ObservableURL, "HXXP://evil(.)example:8080", "http://evil.example:8080", ""},
 		{ObservableURL, "fxp://files[.]example/", "ftp://files.example/", ""},
+		// "[://]" after the scheme's separator is the URL's own text: refanging
+		// it would change the value again on the next normalisation.
+		{ObservableURL, "hXXp[://]evil[.]example/#[://]", "http://evil.example/#[://]", ""},
+		{ObservableURL, "https://evil.example/?u=hxxp[://]x", "https://evil.example/?u=hxxp[://]x", ""},
+		{ObservableURL, "file[:]/etc/passwd", "file:/etc/passwd", ""},
 		{ObservableEmail, "phish[@]evil[.]example", "phish@evil.example", ""},
 		{ObservableAccount, "a[.]b", "a[.]b", ""},
 	} {
@@ -105,6 +111,9 @@ func TestDefang(t *testing.T) {
 	}{
 		{ObservableURL, "https://evil.example/a.php", "hxxps[://]evil[.]example/a[.]php"},
 		{ObservableURL, "ftp://files.example/", "fxp[://]files[.]example/"},
+		// A URL without an authority: its scheme's colon is defanged too.
+		{ObservableURL, "file:/etc/passwd", "file[:]/etc/passwd"},
+		{ObservableURL, "file:/:///", "file[:]/[://]/"},
 		{ObservableDomain, "evil.example", "evil[.]example"},
 		{ObservableIP, "192.0.2.1", "192[.]0[.]2[.]1"},
 		{ObservableIP, "2001:db8::1", "2001[:]db8[:][:]1"},
@@ -150,8 +159,13 @@ func FuzzNormalizeObservable(f *testing.F) {
 			t.Fatalf("not stable: %q → %q → %q, %v", raw, v, again, err)
 		}
 		d := Defang(typ, v)
-		if (typ == ObservableURL && strings.Contains(strings.ReplaceAll(d, "[://]", ""), "://")) || (typ == ObservableDomain && strings.Contains(strings.ReplaceAll(d, "[.]", ""), ".")) {
+		// The check blanks the defanged separators out rather than deleting
+		// them, so that it does not join their neighbours into a new "://".
+		if (typ == ObservableURL && strings.Contains(strings.ReplaceAll(d, "[://]", " "), "://")) || (typ == ObservableDomain && strings.Contains(strings.ReplaceAll(d, "[.]", " "), ".")) {
 			t.Fatalf("Defang(%s, %q) = %q still links", typ, v, d)
+		}
+		if u, err := url.Parse(d); typ == ObservableURL && err == nil && u.Scheme != "" {
+			t.Fatalf("Defang(%s, %q) = %q still has the scheme %q", typ, v, d, u.Scheme)
 		}
 		DetectObservableType(raw) // must not panic
 	})
