@@ -112,10 +112,13 @@ func NormalizeObservable(t ObservableType, raw string) (string, error) {
 var hostRefanger = strings.NewReplacer("[.]", ".", "(.)", ".", "[dot]", ".", "[:]", ":", "[@]", "@", "(@)", "@")
 
 // refang undoes the defanging people paste from reports and feeds
-// (hxxp[://]evil[.]example), where it cannot change a real value: in an
-// address or domain, in a URL's scheme and authority, and in an e-mail
-// address's domain. A URL's path, an e-mail's local part and accounts are
-// left as they are.
+// (hxxp[://]evil[.]example), and that Defang writes, where it cannot change
+// a real value: in an address or domain; in a URL's scheme and authority,
+// and its "[://]" and "[.]" anywhere (RFC 3986 allows brackets only around
+// an IP literal host, so in a path, query or fragment they can only be
+// defanging); in an e-mail address's "@" and domain. An e-mail's local part
+// and accounts are left as they are. Defang's output for a canonical value
+// refangs to that value.
 func refang(t ObservableType, v string) string {
 	switch t {
 	case ObservableIP, ObservableDomain:
@@ -127,35 +130,43 @@ func refang(t ObservableType, v string) string {
 		}
 		return v
 	case ObservableURL:
-		// "[://]" is refanged only as the scheme's separator, the first
-		// "://" of the value: one later in the path, query or fragment is
-		// the URL's own text (and refanging it there would make a second
-		// normalisation change the value again).
-		if i := strings.Index(v, "[://]"); i >= 0 && strings.Index(v, "://") == i+1 {
-			v = v[:i] + "://" + v[i+5:]
-		} else if i := strings.Index(v, "[:]"); i > 0 && urlScheme(v[:i]) {
-			v = v[:i] + ":" + v[i+3:] // file[:]/etc/passwd, as Defang writes a URL without an authority
+		v = replaceUntilStable(v, "[://]", "://")
+		c := strings.IndexByte(v, ':')
+		if i := strings.Index(v, "[:]"); i > 0 && (c < 0 || i < c) && urlScheme(v[:i]) {
+			v, c = v[:i]+":"+v[i+3:], i // file[:]/etc/passwd, as Defang writes a URL without an authority
 		}
-		i := strings.Index(v, "://")
-		if i <= 0 {
+		if c <= 0 || !urlScheme(v[:c]) {
 			return v
 		}
-		switch strings.ToLower(v[:i]) {
+		switch strings.ToLower(v[:c]) {
 		case "hxxp":
-			v = "http" + v[i:]
+			v = "http" + v[c:]
 		case "hxxps":
-			v = "https" + v[i:]
+			v = "https" + v[c:]
 		case "fxp":
-			v = "ftp" + v[i:]
+			v = "ftp" + v[c:]
 		}
-		i = strings.Index(v, "://") + 3
-		end := len(v)
-		if j := strings.IndexAny(v[i:], "/?#"); j >= 0 {
-			end = i + j
+		start, end := c+1, c+1 // the authority, when there is one
+		if strings.HasPrefix(v[start:], "//") {
+			start += 2
+			end = len(v)
+			if j := strings.IndexAny(v[start:], "/?#"); j >= 0 {
+				end = start + j
+			}
 		}
-		return v[:i] + hostRefanger.Replace(v[i:end]) + v[end:]
+		return v[:start] + hostRefanger.Replace(v[start:end]) + replaceUntilStable(v[end:], "[.]", ".")
 	}
 	return v
+}
+
+// replaceUntilStable replaces old with new in s until none is left, so that
+// a value refanged once has nothing left to refang ("[[.]]" is "." and not
+// "[.]").
+func replaceUntilStable(s, old, new string) string {
+	for strings.Contains(s, old) {
+		s = strings.ReplaceAll(s, old, new)
+	}
+	return s
 }
 
 // urlScheme reports whether s is a URL scheme as RFC 3986 spells it: a
@@ -232,6 +243,9 @@ func normalizeURL(v string) (string, error) {
 	host, port := u.Hostname(), u.Port()
 	if host == "" && u.Scheme != "file" {
 		return bad("the URL has no host")
+	}
+	if host == "" && !strings.HasPrefix(u.Path, "/") {
+		return bad("a file URL without a host has an absolute path")
 	}
 	if host != "" {
 		if a, err := netip.ParseAddr(host); err == nil {
@@ -315,6 +329,9 @@ func DetectObservableType(raw string) ObservableType {
 	if i := strings.Index(v, "://"); i > 0 {
 		return ObservableURL
 	}
+	if i := strings.Index(v, ":/"); i > 0 && observableSchemes[strings.ToLower(v[:i])] {
+		return ObservableURL // file:/etc/passwd, a URL without an authority
+	}
 	if _, err := normalizeHash(v); err == nil {
 		return ObservableHash
 	}
@@ -351,7 +368,10 @@ func Defang(t ObservableType, v string) string {
 	case ObservableDomain:
 		return strings.ReplaceAll(v, ".", "[.]")
 	case ObservableEmail:
-		return strings.ReplaceAll(strings.ReplaceAll(v, "@", "[@]"), ".", "[.]")
+		// The local part keeps its dots: refang leaves it as it is, and
+		// without its "@" the address links to nothing.
+		at := strings.LastIndexByte(v, '@')
+		return strings.ReplaceAll(v[:at+1], "@", "[@]") + strings.ReplaceAll(v[at+1:], ".", "[.]")
 	case ObservableIP:
 		if strings.Contains(v, ":") {
 			return strings.ReplaceAll(v, ":", "[:]")

@@ -58,14 +58,17 @@ func TestNormalizeObservable(t *testing.T) {
 		{ObservableIP, "192[.]0[.]2[.]1", "192.0.2.1", ""},
 		{ObservableIP, "2001[:]db8[:][:]1", "2001:db8::1", ""},
 		{ObservableDomain, "evil[.]EXAMPLE", "evil.example", ""},
-		{ObservableURL, "hxxps[://]evil[.]example/a[.]php", "https://evil.example/a[.]php", ""},
+		{ObservableURL, "hxxps[://]evil[.]example/a[.]php", "https://evil.example/a.php", ""},
 		{ObservableURL, "HXXP://evil(.)example:8080", "http://evil.example:8080", ""},
 		{ObservableURL, "fxp://files[.]example/", "ftp://files.example/", ""},
-		// "[://]" after the scheme's separator is the URL's own text: refanging
-		// it would change the value again on the next normalisation.
-		{ObservableURL, "hXXp[://]evil[.]example/#[://]", "http://evil.example/#[://]", ""},
-		{ObservableURL, "https://evil.example/?u=hxxp[://]x", "https://evil.example/?u=hxxp[://]x", ""},
+		// Brackets cannot be in a URL's path, query or fragment (RFC 3986), so
+		// "[://]" and "[.]" there are defanging too, nested ones as well.
+		{ObservableURL, "hXXp[://]evil[.]example/#[://]", "http://evil.example/#://", ""},
+		{ObservableURL, "https://evil.example/?u=hxxp[://]x[.]example", "https://evil.example/?u=hxxp://x.example", ""},
+		{ObservableURL, "https://evil.example/a[[.]]b[[://]]c", "https://evil.example/a.b://c", ""},
 		{ObservableURL, "file[:]/etc/passwd", "file:/etc/passwd", ""},
+		{ObservableURL, "file:", "", "invalid_url"},
+		{ObservableURL, "file:etc/passwd", "", "invalid_url"},
 		{ObservableEmail, "phish[@]evil[.]example", "phish@evil.example", ""},
 		{ObservableAccount, "a[.]b", "a[.]b", ""},
 	} {
@@ -94,6 +97,8 @@ func TestDetectObservableType(t *testing.T) {
 		"root":                              ObservableAccount,
 		"javascript:alert(document.cookie)": ObservableAccount,
 		"hxxps[://]evil[.]example/x":        ObservableURL,
+		"file[:]/etc/passwd":                ObservableURL,
+		"file:/etc/passwd":                  ObservableURL,
 		"evil[.]example":                    ObservableDomain,
 		"192[.]0[.]2[.]1":                   ObservableIP,
 		"phish[@]evil[.]example":            ObservableEmail,
@@ -118,6 +123,8 @@ func TestDefang(t *testing.T) {
 		{ObservableIP, "192.0.2.1", "192[.]0[.]2[.]1"},
 		{ObservableIP, "2001:db8::1", "2001[:]db8[:][:]1"},
 		{ObservableEmail, "a@evil.example", "a[@]evil[.]example"},
+		{ObservableEmail, "first.last@evil.example", "first.last[@]evil[.]example"},
+		{ObservableURL, "https://evil.example/r?u=https://bank.example", "hxxps[://]evil[.]example/r?u=https[://]bank[.]example"},
 		{ObservableHash, "abc", "abc"},
 	} {
 		if got := Defang(tc.typ, tc.in); got != tc.want {
@@ -166,6 +173,16 @@ func FuzzNormalizeObservable(f *testing.F) {
 		}
 		if u, err := url.Parse(d); typ == ObservableURL && err == nil && u.Scheme != "" {
 			t.Fatalf("Defang(%s, %q) = %q still has the scheme %q", typ, v, d, u.Scheme)
+		}
+		// What Hikeshi shows can be pasted back: the defanged value is the
+		// same observable.
+		if back, err := NormalizeObservable(typ, d); err != nil || back != v {
+			t.Fatalf("Defang(%s, %q) = %q, which normalises to %q, %v", typ, v, d, back, err)
+		}
+		if typ != ObservableAccount && typ != ObservableHash {
+			if got := DetectObservableType(d); got != typ {
+				t.Fatalf("DetectObservableType(%q) = %s, the defanged %s %q", d, got, typ, v)
+			}
 		}
 		DetectObservableType(raw) // must not panic
 	})
