@@ -108,6 +108,13 @@ func NormalizeObservable(t ObservableType, raw string) (string, error) {
 	return "", obsErr("unknown_type", "the type must be ip, domain, url, hash, email or account")
 }
 
+// schemeRefanger undoes the defanging of a URL's scheme (Defang's
+// schemeDefanger, and the hXXp people write).
+var schemeRefanger = strings.NewReplacer("hxxp", "http", "fxp", "ftp")
+
+// schemeDefanger defangs a URL's scheme: http, https, ftp, ftps, sftp.
+var schemeDefanger = strings.NewReplacer("http", "hxxp", "ftp", "fxp")
+
 // hostRefanger undoes the usual defanging of host names and addresses.
 var hostRefanger = strings.NewReplacer("[.]", ".", "(.)", ".", "[dot]", ".", "[:]", ":", "[@]", "@", "(@)", "@")
 
@@ -138,14 +145,7 @@ func refang(t ObservableType, v string) string {
 		if c <= 0 || !urlScheme(v[:c]) {
 			return v
 		}
-		switch strings.ToLower(v[:c]) {
-		case "hxxp":
-			v = "http" + v[c:]
-		case "hxxps":
-			v = "https" + v[c:]
-		case "fxp":
-			v = "ftp" + v[c:]
-		}
+		v = schemeRefanger.Replace(strings.ToLower(v[:c])) + v[c:] // hxxps, fxp, sfxp, fxps: same length
 		start, end := c+1, c+1 // the authority, when there is one
 		if strings.HasPrefix(v[start:], "//") {
 			start += 2
@@ -245,7 +245,7 @@ func normalizeURL(v string) (string, error) {
 		return bad("the URL has no host")
 	}
 	if host == "" && !strings.HasPrefix(u.Path, "/") {
-		return bad("a file URL without a host has an absolute path")
+		return bad("a file URL without a host needs an absolute path")
 	}
 	if host != "" {
 		if a, err := netip.ParseAddr(host); err == nil {
@@ -357,7 +357,7 @@ func Defang(t ObservableType, v string) string {
 		// "[:]" for a URL without an authority (file:/etc/passwd), so that
 		// no defanged URL starts a link.
 		if i := strings.IndexByte(v, ':'); i > 0 && urlScheme(v[:i]) {
-			scheme := strings.NewReplacer("http", "hxxp", "ftp", "fxp").Replace(v[:i])
+			scheme := schemeDefanger.Replace(v[:i])
 			rest, sep := v[i+1:], "[:]"
 			if strings.HasPrefix(rest, "//") {
 				rest, sep = rest[2:], "[://]"

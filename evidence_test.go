@@ -67,6 +67,8 @@ func TestNormalizeObservable(t *testing.T) {
 		{ObservableURL, "https://evil.example/?u=hxxp[://]x[.]example", "https://evil.example/?u=hxxp://x.example", ""},
 		{ObservableURL, "https://evil.example/a[[.]]b[[://]]c", "https://evil.example/a.b://c", ""},
 		{ObservableURL, "file[:]/etc/passwd", "file:/etc/passwd", ""},
+		{ObservableURL, "sfxp[://]files[.]example/x", "sftp://files.example/x", ""},
+		{ObservableURL, "FXPS[://]files[.]example/", "ftps://files.example/", ""},
 		{ObservableURL, "file:", "", "invalid_url"},
 		{ObservableURL, "file:etc/passwd", "", "invalid_url"},
 		{ObservableEmail, "phish[@]evil[.]example", "phish@evil.example", ""},
@@ -116,6 +118,8 @@ func TestDefang(t *testing.T) {
 	}{
 		{ObservableURL, "https://evil.example/a.php", "hxxps[://]evil[.]example/a[.]php"},
 		{ObservableURL, "ftp://files.example/", "fxp[://]files[.]example/"},
+		{ObservableURL, "sftp://files.example/", "sfxp[://]files[.]example/"},
+		{ObservableURL, "ftps://files.example/", "fxps[://]files[.]example/"},
 		// A URL without an authority: its scheme's colon is defanged too.
 		{ObservableURL, "file:/etc/passwd", "file[:]/etc/passwd"},
 		{ObservableURL, "file:/:///", "file[:]/[://]/"},
@@ -140,7 +144,7 @@ func TestDefang(t *testing.T) {
 func FuzzNormalizeObservable(f *testing.F) {
 	for _, s := range []string{"192.0.2.1", "::ffff:1.2.3.4", "Evil.Example.", "HTTP://A.B/c?d#e", "https://[::1]:8/",
 		"D41D8CD98F00B204E9800998ECF8427E", "a@B.c", "x\x00y", "javascript:alert(1)", "例え.テスト", "file:///etc/passwd",
-		"hxxps[://]a[.]b/c[.]d", "a[@]b[.]c", "1[.]2[.]3[.]4", `"q[.]x"@b.example`} {
+		"hxxps[://]a[.]b/c[.]d", "sftp://a.b/c", "ftps://a.b/", "file:/etc/passwd", "a[@]b[.]c", "1[.]2[.]3[.]4", `"q[.]x"@b.example`} {
 		for i := range ObservableTypes {
 			f.Add(i, s)
 		}
