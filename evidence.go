@@ -145,8 +145,10 @@ func refang(t ObservableType, v string) string {
 		if c <= 0 || !urlScheme(v[:c]) {
 			return v
 		}
-		v = schemeRefanger.Replace(strings.ToLower(v[:c])) + v[c:] // hxxps, fxp, sfxp, fxps: same length
-		start, end := c+1, c+1 // the authority, when there is one
+		// hxxps, fxp, sfxp, fxps: the refanged scheme has the same length.
+		v = schemeRefanger.Replace(strings.ToLower(v[:c])) + v[c:]
+		// The authority, when there is one, is v[start:end].
+		start, end := c+1, c+1
 		if strings.HasPrefix(v[start:], "//") {
 			start += 2
 			end = len(v)
