@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -300,24 +301,36 @@ func archiveLines(t testing.TB, b []byte) [][]byte {
 	return lines
 }
 
+// fixChecksum sets the sha256 of the trailer, the last line, to that of the
+// lines before it; it fails when the trailer is not a JSON object.
+func fixChecksum(lines [][]byte) error {
+	sum := sha256.New()
+	for _, l := range lines[:len(lines)-1] {
+		sum.Write(l)
+		sum.Write([]byte("\n"))
+	}
+	var tr map[string]any
+	d := json.NewDecoder(bytes.NewReader(lines[len(lines)-1]))
+	d.UseNumber()
+	if err := d.Decode(&tr); err != nil {
+		return err
+	}
+	if tr == nil {
+		return errors.New("the trailer is null")
+	}
+	tr["sha256"] = hex.EncodeToString(sum.Sum(nil))
+	lines[len(lines)-1], _ = json.Marshal(tr)
+	return nil
+}
+
 // packLines gzips lines back into an archive; with fixSum it recomputes the
 // trailer's checksum, so a test reaches the check behind it.
 func packLines(t testing.TB, lines [][]byte, fixSum bool) []byte {
 	t.Helper()
 	if fixSum {
-		sum := sha256.New()
-		for _, l := range lines[:len(lines)-1] {
-			sum.Write(l)
-			sum.Write([]byte("\n"))
-		}
-		var tr map[string]any
-		d := json.NewDecoder(bytes.NewReader(lines[len(lines)-1]))
-		d.UseNumber()
-		if err := d.Decode(&tr); err != nil {
+		if err := fixChecksum(lines); err != nil {
 			t.Fatal(err)
 		}
-		tr["sha256"] = hex.EncodeToString(sum.Sum(nil))
-		lines[len(lines)-1], _ = json.Marshal(tr)
 	}
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
