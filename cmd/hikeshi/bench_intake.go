@@ -7,7 +7,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"math"
 	"math/rand/v2"
@@ -39,15 +38,17 @@ var benchIntakeCmd = &command{
 	help: `Starts Hikeshi's HTTP handler in this process on a temporary database
 (SQLite in a temporary directory, or the empty PostgreSQL database of --db
 postgres://…), creates an alert sender and sends generic alerts over real HTTP
-from C concurrent clients (default 8) to a listener on 127.0.0.1: first N
-alerts in requests of B alerts (the batched run), then N single-alert requests
-(--single, default N). The alerts are realistic and mostly distinct, with about
-one in ten a repeat. It prints alerts per second, the latency of the requests
-(p50, p99), the peak resident memory, and — in the same run — the baseline:
-the stored alert rows inserted again, with one prepared INSERT per row and
-1,000 rows per transaction, into a copy of the alerts table (same columns,
-constraints and indexes) on the same database, and the ratio of the batched
-rate to the baseline. With --json it prints one JSON object.`,
+from C concurrent clients (default 8; each keeps one HTTP/1.1 connection
+alive and sends its next request when the last is answered) to a listener on
+127.0.0.1: first N alerts in requests of B alerts (the batched run), then N
+single-alert requests (--single, default N). The alerts are realistic and
+mostly distinct, with about one in ten a repeat. It prints alerts per second,
+the latency of the requests (p50, p99), the peak resident memory, and — in
+the same run — the baseline: the stored alert rows inserted again, with one
+prepared INSERT per row and 1,000 rows per transaction, into a copy of the
+alerts table (same columns, constraints and indexes) on the same database,
+and the ratio of the batched rate to the baseline. With --json it prints one
+JSON object.`,
 	run: runBenchIntake,
 }
 
@@ -178,9 +179,7 @@ func benchIntake(ctx context.Context, dbURL string, n, batch, single, clients in
 
 	rep := &benchIntakeReport{Engine: string(db.Engine()), Alerts: n, Batch: batch, Clients: clients, GOMAXPROCS: runtime.GOMAXPROCS(0),
 		SingleAlerts: single}
-	url := "http://" + ln.Addr().String() + api.Prefix + "/alerts"
-	client := &http.Client{Transport: &http.Transport{MaxIdleConns: clients * 2, MaxIdleConnsPerHost: clients * 2, MaxConnsPerHost: clients * 2},
-		Timeout: time.Minute}
+	addr, path := ln.Addr().String(), api.Prefix+"/alerts"
 
 	// The bodies are made before the clock starts: the clients only send.
 	gen := newAlertGen(uint64(now.UnixNano()))
@@ -188,7 +187,7 @@ func benchIntake(ctx context.Context, dbURL string, n, batch, single, clients in
 	for sent := 0; sent < n; sent += batch {
 		bodies = append(bodies, gen.body(min(batch, n-sent)))
 	}
-	res, err := benchSend(ctx, client, url, token, bodies, clients)
+	res, err := benchSend(ctx, addr, path, token, bodies, clients)
 	if err != nil {
 		return nil, fmt.Errorf("batched run: %w", err)
 	}
@@ -202,7 +201,7 @@ func benchIntake(ctx context.Context, dbURL string, n, batch, single, clients in
 		for range single {
 			bodies = append(bodies, gen.body(1))
 		}
-		res, err := benchSend(ctx, client, url, token, bodies, clients)
+		res, err := benchSend(ctx, addr, path, token, bodies, clients)
 		if err != nil {
 			return nil, fmt.Errorf("single-alert run: %w", err)
 		}
@@ -255,9 +254,10 @@ func (r benchRun) pct(q float64) float64 {
 	return math.Round(float64(r.lat[max(i, 0)].Microseconds())/10) / 100
 }
 
-// benchSend posts every body from clients goroutines; a 429 is sent again
-// after its Retry-After. Any other failure stops the run.
-func benchSend(ctx context.Context, client *http.Client, url, token string, bodies [][]byte, clients int) (benchRun, error) {
+// benchSend posts every body from clients goroutines, each with its own
+// kept-alive connection; a 429 is sent again after its Retry-After. Any
+// other failure stops the run.
+func benchSend(ctx context.Context, addr, path, token string, bodies [][]byte, clients int) (benchRun, error) {
 	var next atomic.Int64
 	var retries atomic.Int64
 	var mu sync.Mutex
@@ -276,6 +276,8 @@ func benchSend(ctx context.Context, client *http.Client, url, token string, bodi
 				run.accepted += acc
 				mu.Unlock()
 			}()
+			conn := newBenchConn(addr, path, token, time.Minute)
+			defer conn.Close()
 			var out struct {
 				Accepted   int `json:"accepted"`
 				Duplicates int `json:"duplicates"`
@@ -287,18 +289,13 @@ func benchSend(ctx context.Context, client *http.Client, url, token string, bodi
 				}
 				for {
 					t0 := time.Now()
-					req, _ := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(bodies[i]))
-					req.Header.Set("Content-Type", "application/json")
-					req.Header.Set("Authorization", "Bearer "+token)
-					resp, err := client.Do(req)
+					resp, b, err := conn.post(ctx, bodies[i])
 					if err != nil {
 						mu.Lock()
 						firstErr = cmpErr(firstErr, err)
 						mu.Unlock()
 						return
 					}
-					b, _ := io.ReadAll(resp.Body)
-					resp.Body.Close()
 					if resp.StatusCode == http.StatusTooManyRequests {
 						retries.Add(1)
 						wait, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
