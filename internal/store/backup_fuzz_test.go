@@ -30,18 +30,23 @@ func FuzzRestore(f *testing.F) {
 	db := storetest.NewSQLite(f)
 	ctx := context.Background()
 	f.Fuzz(func(t *testing.T, data []byte) {
-		err := db.Restore(ctx, bytes.NewReader(data))
-		if err == nil {
-			// A valid archive (the seed, or a change gzip and the checksum
-			// cannot see): empty the database for the next input.
-			emptyForFuzz(t, db)
-			return
-		}
-		if msg := err.Error(); msg == "" || strings.Contains(msg, "\n") || len(msg) > 600 {
-			t.Errorf("the error is not one short sentence: %q", msg)
-		}
-		assertEmpty(t, db)
+		restoreForFuzz(t, ctx, db, data)
 	})
+}
+
+// restoreForFuzz restores data: a failed restore must leave the database
+// empty, with a one-sentence error; an accepted archive (a seed, or a change
+// gzip and the checksum cannot see) is emptied again for the next input.
+func restoreForFuzz(t *testing.T, ctx context.Context, db *store.DB, data []byte) {
+	err := db.Restore(ctx, bytes.NewReader(data))
+	if err == nil {
+		emptyForFuzz(t, db)
+		return
+	}
+	if msg := err.Error(); msg == "" || strings.Contains(msg, "\n") || len(msg) > 600 {
+		t.Errorf("the error is not one short sentence: %q", msg)
+	}
+	assertEmpty(t, db)
 }
 
 // FuzzRestoreContent fuzzes what is inside the gzip stream: the archive's
@@ -61,15 +66,7 @@ func FuzzRestoreContent(f *testing.F) {
 	f.Fuzz(func(t *testing.T, content []byte) {
 		lines := bytes.Split(content, []byte("\n"))
 		fixChecksum(lines) // when the trailer is no JSON object, the archive goes as it is
-		err := db.Restore(ctx, bytes.NewReader(packLines(t, lines, false)))
-		if err == nil {
-			emptyForFuzz(t, db)
-			return
-		}
-		if msg := err.Error(); msg == "" || strings.Contains(msg, "\n") || len(msg) > 600 {
-			t.Errorf("the error is not one short sentence: %q", msg)
-		}
-		assertEmpty(t, db)
+		restoreForFuzz(t, ctx, db, packLines(t, lines, false))
 	})
 }
 
