@@ -115,6 +115,12 @@ var schemeRefanger = strings.NewReplacer("hxxp", "http", "fxp", "ftp")
 // schemeDefanger defangs a URL's scheme: http, https, ftp, ftps, sftp.
 var schemeDefanger = strings.NewReplacer("http", "hxxp", "ftp", "fxp")
 
+// atRefanger undoes the defanging of an e-mail address's "@".
+var atRefanger = strings.NewReplacer("[@]", "@", "(@)", "@")
+
+// urlDefanger defangs what follows a URL's scheme and its separator.
+var urlDefanger = strings.NewReplacer(".", "[.]", "://", "[://]")
+
 // hostRefanger undoes the usual defanging of host names and addresses.
 var hostRefanger = strings.NewReplacer("[.]", ".", "(.)", ".", "[dot]", ".", "[:]", ":", "[@]", "@", "(@)", "@")
 
@@ -131,7 +137,7 @@ func refang(t ObservableType, v string) string {
 	case ObservableIP, ObservableDomain:
 		return hostRefanger.Replace(v)
 	case ObservableEmail:
-		v = strings.NewReplacer("[@]", "@", "(@)", "@").Replace(v)
+		v = atRefanger.Replace(v)
 		if at := strings.LastIndexByte(v, '@'); at >= 0 {
 			return v[:at+1] + hostRefanger.Replace(v[at+1:])
 		}
@@ -364,7 +370,7 @@ func Defang(t ObservableType, v string) string {
 			if strings.HasPrefix(rest, "//") {
 				rest, sep = rest[2:], "[://]"
 			}
-			return scheme + sep + strings.NewReplacer(".", "[.]", "://", "[://]").Replace(rest)
+			return scheme + sep + urlDefanger.Replace(rest)
 		}
 		return strings.ReplaceAll(v, ".", "[.]")
 	case ObservableDomain:
