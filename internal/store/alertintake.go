@@ -90,6 +90,33 @@ func inList[V string | int64](q queries, values []V) (string, any, error) {
 }
 
 // FindIntakeHeads returns the newest row of each fingerprint that has one.
+// In the SQLite writer's transaction, fingerprints whose key the filter of
+// stored keys has never seen are not looked up (decision 0049).
+func (t *tx) FindIntakeHeads(ctx context.Context, fingerprints []string) (map[string]hikeshi.AlertHead, error) {
+	if t.keys == nil || len(fingerprints) == 0 {
+		return t.queries.FindIntakeHeads(ctx, fingerprints)
+	}
+	if err := t.keys.prime(ctx, t.queries); err != nil {
+		return nil, err
+	}
+	keys := make([]int64, len(fingerprints))
+	for i, fp := range fingerprints {
+		keys[i] = fingerprintKey(fp)
+	}
+	absent := t.keys.absent(keys)
+	maybe := fingerprints[:0:0]
+	for i, fp := range fingerprints {
+		if !absent[i] {
+			maybe = append(maybe, fp)
+		}
+	}
+	if len(maybe) == 0 {
+		return map[string]hikeshi.AlertHead{}, nil
+	}
+	return t.queries.FindIntakeHeads(ctx, maybe)
+}
+
+// FindIntakeHeads returns the newest row of each fingerprint that has one.
 func (q queries) FindIntakeHeads(ctx context.Context, fingerprints []string) (map[string]hikeshi.AlertHead, error) {
 	out := make(map[string]hikeshi.AlertHead, len(fingerprints))
 	err := intakeChunks(fingerprints, func(fps []string) error {
@@ -454,7 +481,11 @@ func (t *tx) insertAlerts(ctx context.Context, as []hikeshi.Alert) error {
 		}
 		return lastV
 	}
-	args := func(a hikeshi.Alert) ([]any, error) {
+	keys := make([]int64, len(as))
+	for i := range as {
+		keys[i] = fingerprintKey(as[i].Fingerprint)
+	}
+	args := func(a hikeshi.Alert, key int64) ([]any, error) {
 		obs, labels := "[]", "{}"
 		if len(a.Observables) > 0 {
 			buf = intakeObservables(buf[:0], a.Observables)
@@ -466,12 +497,12 @@ func (t *tx) insertAlerts(ctx context.Context, as []hikeshi.Alert) error {
 		}
 		return []any{a.ID, nullString(a.EventID), nullString(a.SenderID), string(a.Format), a.Fingerprint, a.Rule, a.Title,
 			a.Description, string(a.Severity), string(a.Status), a.Host, obs, labels, string(a.Raw), tm(a.OccurredAt),
-			tm(a.FirstSeen), tm(a.LastSeen), a.Count, nullString(a.SuppressedBy), fingerprintKey(a.Fingerprint)}, nil
+			tm(a.FirstSeen), tm(a.LastSeen), a.Count, nullString(a.SuppressedBy), key}, nil
 	}
 	if t.d.engine == Postgres {
 		rows := make([][]any, len(as))
 		for i, a := range as {
-			r, err := args(a)
+			r, err := args(a, keys[i])
 			if err != nil {
 				return err
 			}
@@ -481,6 +512,14 @@ func (t *tx) insertAlerts(ctx context.Context, as []hikeshi.Alert) error {
 			return fmt.Errorf("insert alerts: %w", err)
 		}
 		return nil
+	}
+	// The filter of stored keys learns these rows' keys before they are
+	// stored: a key of a batch rolled back only costs a look-up later.
+	if t.keys != nil {
+		if err := t.keys.prime(ctx, t.queries); err != nil {
+			return err
+		}
+		t.keys.add(keys)
 	}
 	// Rows go in statements of intakeRowsPerInsert rows, each statement
 	// prepared once per batch: a statement per row costs a call through
@@ -492,8 +531,8 @@ func (t *tx) insertAlerts(ctx context.Context, as []hikeshi.Alert) error {
 		}
 	}()
 	vals := make([]any, 0, 20*intakeRowsPerInsert)
-	for len(as) > 0 {
-		n := min(len(as), intakeRowsPerInsert)
+	for done := 0; done < len(as); {
+		n := min(len(as)-done, intakeRowsPerInsert)
 		st := stmts[n]
 		if st == nil {
 			row := "(" + intakeMarks(20) + ")"
@@ -512,8 +551,8 @@ func (t *tx) insertAlerts(ctx context.Context, as []hikeshi.Alert) error {
 			stmts[n] = st
 		}
 		vals = vals[:0]
-		for _, a := range as[:n] {
-			r, err := args(a)
+		for i, a := range as[done : done+n] {
+			r, err := args(a, keys[done+i])
 			if err != nil {
 				return err
 			}
@@ -522,7 +561,7 @@ func (t *tx) insertAlerts(ctx context.Context, as []hikeshi.Alert) error {
 		if _, err := st.ExecContext(ctx, vals...); err != nil {
 			return fmt.Errorf("insert alert: %w", mapError(err))
 		}
-		as = as[n:]
+		done += n
 	}
 	return nil
 }

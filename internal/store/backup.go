@@ -527,6 +527,9 @@ func (db *DB) RestoreWithSummary(ctx context.Context, r io.Reader) (BackupSummar
 			tx.Rollback()
 		}
 	}()
+	if db.keys != nil {
+		db.keys.markStale() // the archive's alerts do not pass through it
+	}
 	if err := db.checkRestoreTarget(ctx, tx, len(ms)); err != nil {
 		return BackupSummary{}, err
 	}

@@ -58,6 +58,7 @@ type DB struct {
 	path     string        // SQLite file path; empty on PostgreSQL
 	readOnly bool          // opened by a command that only reads: leaves checkpoints to the server
 	ckpt     *checkpointer // SQLite, writable: checkpoints beside the writer (checkpointer.go)
+	keys     *keyFilter    // SQLite, writable: the fingerprint keys of stored alerts (alertkeyfilter.go)
 }
 
 var _ hikeshi.Store = (*DB)(nil)
@@ -154,6 +155,7 @@ func openSQLite(ctx context.Context, o Options) (*DB, error) {
 			db.Close()
 			return nil, fmt.Errorf("cannot open the SQLite database %s: %w", path, err)
 		}
+		db.keys = newKeyFilter(r)
 	} else if err := db.checkVersion(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -295,6 +297,9 @@ func (db *DB) Close() error {
 	if db.ckpt != nil {
 		errs = append(errs, db.ckpt.close())
 	}
+	if db.keys != nil {
+		db.keys.close()
+	}
 	if db.d.engine == SQLite && !db.readOnly {
 		_, err := db.writer.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 		errs = append(errs, err)
@@ -347,7 +352,7 @@ func (db *DB) InTx(ctx context.Context, fn func(tx hikeshi.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	t := &tx{queries: queries{q: sqlTx, d: db.d}}
+	t := &tx{queries: queries{q: sqlTx, d: db.d}, keys: db.keys}
 	if db.stmts != nil {
 		t.q = cachedTx{Tx: sqlTx, cache: db.stmts}
 		defer db.stmts.preparePending(context.WithoutCancel(ctx))
@@ -421,6 +426,7 @@ func notFound(err error) error {
 // tx is a write transaction; it implements hikeshi.Tx.
 type tx struct {
 	queries
+	keys *keyFilter // SQLite's filter of stored fingerprint keys; nil on PostgreSQL
 }
 
 var _ hikeshi.Tx = (*tx)(nil)
