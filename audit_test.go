@@ -2,6 +2,7 @@ package hikeshi_test
 
 import (
 	"errors"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -147,5 +148,24 @@ func TestNewIDStrictlyIncreasingWithinAMillisecond(t *testing.T) {
 			t.Fatalf("id %d: %s does not sort after %s", i, id, prev)
 		}
 		prev = id
+	}
+}
+
+// TestFormatTimeMatchesLayout checks the hand-written formatter against
+// time.Format over random instants in every zone offset, the edges of the
+// fixed-width years and times outside them.
+func TestFormatTimeMatchesLayout(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 11))
+	lo, hi := time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC).Unix(), time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC).Unix()
+	times := []time.Time{{}, time.Unix(lo, 0).UTC(), time.Unix(hi, 999_999_999).UTC(), time.Unix(lo-1, 0).UTC(),
+		time.Unix(hi+1, 0).UTC(), time.Date(-44, 3, 15, 12, 0, 0, 0, time.UTC), time.Date(2026, 11, 26, 3, 4, 5, 999_999, time.UTC)}
+	for range 20_000 {
+		at := time.Unix(lo+r.Int64N(hi-lo), r.Int64N(1e9))
+		times = append(times, at.In(time.FixedZone("", (r.IntN(28*60)-14*60)*60)))
+	}
+	for _, at := range times {
+		if got, want := hikeshi.FormatTime(at), at.UTC().Format(hikeshi.TimeLayout); got != want {
+			t.Fatalf("FormatTime(%v) = %q, want %q", at, got, want)
+		}
 	}
 }
