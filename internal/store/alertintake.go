@@ -104,7 +104,7 @@ func (t *tx) FindIntakeHeads(ctx context.Context, fingerprints []string) (map[st
 		keys[i] = fingerprintKey(fp)
 	}
 	absent := t.keys.absent(keys)
-	maybe := fingerprints[:0:0]
+	var maybe []string
 	for i, fp := range fingerprints {
 		if !absent[i] {
 			maybe = append(maybe, fp)

@@ -32,7 +32,7 @@ func waitFilter(t *testing.T, f *keyFilter) {
 	t.Fatal("the filter of stored keys did not load within 5 s")
 }
 
-// heads looks fingerprints up in a write transaction, as the intake writer
+// filterHeads looks fingerprints up in a write transaction, as the intake writer
 // does, and returns the ids found and how many look-ups the filter saved.
 func filterHeads(t *testing.T, db *DB, fps ...string) (map[string]string, int64) {
 	t.Helper()
@@ -54,6 +54,20 @@ func filterHeads(t *testing.T, db *DB, fps ...string) (map[string]string, int64)
 	db.keys.mu.Lock()
 	defer db.keys.mu.Unlock()
 	return out, db.keys.skipped - before
+}
+
+// loadedFilterDB opens an empty database and waits until its filter has
+// loaded.
+func loadedFilterDB(t *testing.T) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	filterHeads(t, db, "x")
+	waitFilter(t, db.keys)
+	return db
 }
 
 func writeFilterAlerts(t *testing.T, db *DB, as ...hikeshi.Alert) {
@@ -130,13 +144,7 @@ func TestKeyFilterKnowsEveryStoredKey(t *testing.T) {
 	if err := db.Backup(ctx, &archive); err != nil {
 		t.Fatal(err)
 	}
-	other, err := Open(ctx, Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
-	filterHeads(t, other, "fp-a")
-	waitFilter(t, other.keys)
+	other := loadedFilterDB(t)
 	if got, skipped = filterHeads(t, other, "fp-a"); len(got) != 0 || skipped != 1 {
 		t.Fatalf("empty database: %v, %d skipped", got, skipped)
 	}
@@ -193,14 +201,7 @@ func TestKeyFilterBits(t *testing.T) {
 
 	// Full: more than one key for filterFullBits bits. The next write
 	// transaction starts a load into a bigger filter.
-	ctx := context.Background()
-	db, err := Open(ctx, Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	filterHeads(t, db, "x")
-	waitFilter(t, db.keys)
+	db := loadedFilterDB(t)
 	const full = filterMinBits/filterFullBits + 1
 	db.keys.mu.Lock()
 	db.keys.added = full
