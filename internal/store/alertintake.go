@@ -99,63 +99,78 @@ func (t *tx) FindIntakeHeads(ctx context.Context, fingerprints []string) (map[st
 	if err := t.keys.prime(ctx, t.queries); err != nil {
 		return nil, err
 	}
-	keys := make([]int64, len(fingerprints))
-	for i, fp := range fingerprints {
-		keys[i] = fingerprintKey(fp)
-	}
+	keys := fingerprintKeys(fingerprints)
 	absent := t.keys.absent(keys)
 	var maybe []string
+	var maybeKeys []int64
 	for i, fp := range fingerprints {
 		if !absent[i] {
-			maybe = append(maybe, fp)
+			maybe, maybeKeys = append(maybe, fp), append(maybeKeys, keys[i])
 		}
 	}
-	if len(maybe) == 0 {
-		return map[string]hikeshi.AlertHead{}, nil
+	return t.findIntakeHeads(ctx, maybe, maybeKeys)
+}
+
+// fingerprintKeys returns the key of each fingerprint.
+func fingerprintKeys(fps []string) []int64 {
+	keys := make([]int64, len(fps))
+	for i, fp := range fps {
+		keys[i] = fingerprintKey(fp)
 	}
-	return t.queries.FindIntakeHeads(ctx, maybe)
+	return keys
 }
 
 // FindIntakeHeads returns the newest row of each fingerprint that has one.
 func (q queries) FindIntakeHeads(ctx context.Context, fingerprints []string) (map[string]hikeshi.AlertHead, error) {
+	return q.findIntakeHeads(ctx, fingerprints, fingerprintKeys(fingerprints))
+}
+
+// findIntakeHeads is FindIntakeHeads given each fingerprint's key.
+func (q queries) findIntakeHeads(ctx context.Context, fingerprints []string, fpKeys []int64) (map[string]hikeshi.AlertHead, error) {
 	out := make(map[string]hikeshi.AlertHead, len(fingerprints))
-	err := intakeChunks(fingerprints, func(fps []string) error {
-		// The rows are found by fp_key; a key shared by another
-		// fingerprint brings rows that are not asked for.
-		asked := make(map[string]bool, len(fps))
-		keys := make([]int64, len(fps))
-		for i, fp := range fps {
-			asked[fp] = true
-			keys[i] = fingerprintKey(fp)
+	for start := 0; start < len(fingerprints); start += intakeChunk {
+		end := min(start+intakeChunk, len(fingerprints))
+		if err := q.findIntakeHeadsChunk(ctx, fingerprints[start:end], fpKeys[start:end], out); err != nil {
+			return out, err
 		}
-		in, arg, err := inList(q, keys)
-		if err != nil {
+	}
+	return out, nil
+}
+
+// findIntakeHeadsChunk looks up one chunk of fingerprints into out.
+func (q queries) findIntakeHeadsChunk(ctx context.Context, fps []string, keys []int64, out map[string]hikeshi.AlertHead) error {
+	// The rows are found by fp_key; a key shared by another
+	// fingerprint brings rows that are not asked for.
+	asked := make(map[string]bool, len(fps))
+	for _, fp := range fps {
+		asked[fp] = true
+	}
+	in, arg, err := inList(q, keys)
+	if err != nil {
+		return err
+	}
+	rows, err := q.query(ctx, "SELECT a.fingerprint, a.id, a.event_id, e.number, a.suppressed_by, a.last_seen FROM alerts a "+
+		"LEFT JOIN alert_events e ON e.id = a.event_id WHERE a.fp_key"+in, arg)
+	if err != nil {
+		return fmt.Errorf("find alert fingerprints: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var fp string
+		var h hikeshi.AlertHead
+		var event, number, supp sql.NullString
+		if err := rows.Scan(&fp, &h.ID, &event, &number, &supp, timeCol{&h.LastSeen}); err != nil {
 			return err
 		}
-		rows, err := q.query(ctx, "SELECT a.fingerprint, a.id, a.event_id, e.number, a.suppressed_by, a.last_seen FROM alerts a "+
-			"LEFT JOIN alert_events e ON e.id = a.event_id WHERE a.fp_key"+in, arg)
-		if err != nil {
-			return fmt.Errorf("find alert fingerprints: %w", err)
+		if !asked[fp] {
+			continue
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var fp string
-			var h hikeshi.AlertHead
-			var event, number, supp sql.NullString
-			if err := rows.Scan(&fp, &h.ID, &event, &number, &supp, timeCol{&h.LastSeen}); err != nil {
-				return err
-			}
-			if !asked[fp] {
-				continue
-			}
-			h.EventID, h.EventNumber, h.SuppressedBy = event.String, number.String, supp.String
-			if old, ok := out[fp]; !ok || h.LastSeen.After(old.LastSeen) || (h.LastSeen.Equal(old.LastSeen) && h.ID > old.ID) {
-				out[fp] = h
-			}
+		h.EventID, h.EventNumber, h.SuppressedBy = event.String, number.String, supp.String
+		if old, ok := out[fp]; !ok || h.LastSeen.After(old.LastSeen) || (h.LastSeen.Equal(old.LastSeen) && h.ID > old.ID) {
+			out[fp] = h
 		}
-		return rows.Err()
-	})
-	return out, err
+	}
+	return rows.Err()
 }
 
 // FindIntakeOpenEvents returns the open event of each group key that has one.
