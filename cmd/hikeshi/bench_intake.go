@@ -15,6 +15,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"slices"
 	"strconv"
 	"strings"
@@ -86,6 +87,7 @@ func runBenchIntake(e *env, c *command, args []string) error {
 	single := fs.Int("single", -1, "single-alert requests (default: as many as --alerts)")
 	clients := fs.Int("clients", 8, "concurrent HTTP clients, 1 to 256")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the HTTP runs to this file (for go tool pprof)")
+	traceFile := fs.String("trace", "", "write an execution trace of the HTTP runs to this file (for go tool trace)")
 	pos, err := config.Parse(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -125,6 +127,17 @@ func runBenchIntake(e *env, c *command, args []string) error {
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *traceFile != "" {
+		f, err := os.Create(*traceFile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := trace.Start(f); err != nil {
+			return err
+		}
+		defer trace.Stop()
 	}
 	rep, err := benchIntake(e.ctx, *dbURL, *n, *batch, *single, *clients)
 	if err != nil {

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -27,7 +30,16 @@ func TestBenchIntake(t *testing.T) {
 		t.Errorf("stored %v + repeats %v, want 800 alerts in all", stored, dups)
 	}
 
-	text := must(t, "", "bench", "intake", "--alerts", "100", "--single", "10").stdout
+	// --trace and --cpuprofile write what go tool trace and pprof read.
+	dir := t.TempDir()
+	tr, prof := filepath.Join(dir, "intake.trace"), filepath.Join(dir, "intake.prof")
+	text := must(t, "", "bench", "intake", "--alerts", "100", "--single", "10", "--trace", tr, "--cpuprofile", prof).stdout
+	if b, err := os.ReadFile(tr); err != nil || !bytes.HasPrefix(b, []byte("go 1.")) {
+		t.Errorf("trace file: %.20q %v", b, err)
+	}
+	if b, err := os.ReadFile(prof); err != nil || !bytes.HasPrefix(b, []byte{0x1f, 0x8b}) {
+		t.Errorf("CPU profile (gzipped protobuf): %.20q %v", b, err)
+	}
 	for _, want := range []string{"alerts/s", "p99", "baseline", "ratio", "peak RSS"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the table lacks %q:\n%s", want, text)

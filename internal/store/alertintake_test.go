@@ -111,6 +111,11 @@ func TestAlertIntakeStore(t *testing.T) {
 		if err != nil || n != 2 || d <= 0 {
 			t.Fatalf("baseline %d %v %v", n, d, err)
 		}
+		cancelled, cancel := context.WithCancel(ctx)
+		cancel()
+		if _, _, err := db.IntakeBaseline(cancelled, snd.ID, 1); !errors.Is(err, context.Canceled) {
+			t.Errorf("baseline with a cancelled context: %v", err)
+		}
 	})
 }
 
