@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"math/rand/v2"
@@ -117,27 +118,16 @@ func runBenchIntake(e *env, c *command, args []string) error {
 	case *dbURL != "" && !store.IsPostgresURL(*dbURL):
 		return usage(c, fs, "--db must be a postgres:// URL (SQLite is used in a temporary directory by default)")
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
+	for _, r := range []struct {
+		path  string
+		start func(io.Writer) error
+		stop  func()
+	}{{*cpuProfile, pprof.StartCPUProfile, pprof.StopCPUProfile}, {*traceFile, trace.Start, trace.Stop}} {
+		stop, err := record(r.path, r.start, r.stop)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
-	}
-	if *traceFile != "" {
-		f, err := os.Create(*traceFile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := trace.Start(f); err != nil {
-			return err
-		}
-		defer trace.Stop()
+		defer stop()
 	}
 	rep, err := benchIntake(e.ctx, *dbURL, *n, *batch, *single, *clients)
 	if err != nil {
@@ -158,6 +148,23 @@ func runBenchIntake(e *env, c *command, args []string) error {
 	fmt.Fprintf(e.stdout, "  peak RSS %.1f MB; stored %d alerts in %d events (%d repeats counted); %d retries after 429\n",
 		rep.PeakRSSMB, rep.StoredAlerts, rep.Events, rep.Duplicates, rep.Retries)
 	return nil
+}
+
+// record starts a recorder (the CPU profiler, the execution tracer) writing
+// to the file path and returns what stops it; an empty path records nothing.
+func record(path string, start func(io.Writer) error, stop func()) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := start(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { stop(); f.Close() }, nil
 }
 
 func benchIntake(ctx context.Context, dbURL string, n, batch, single, clients int) (*benchIntakeReport, error) {
