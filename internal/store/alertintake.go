@@ -53,14 +53,13 @@ func intakeMarks(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
-// chunks calls fn with consecutive pieces of ss of at most intakeChunk items.
-func intakeChunks(ss []string, fn func([]string) error) error {
-	for len(ss) > 0 {
-		n := min(len(ss), intakeChunk)
-		if err := fn(ss[:n]); err != nil {
+// intakeChunks calls fn with the bounds [lo, hi) of consecutive pieces of
+// n items, each of at most intakeChunk.
+func intakeChunks(n int, fn func(lo, hi int) error) error {
+	for lo := 0; lo < n; lo += intakeChunk {
+		if err := fn(lo, min(lo+intakeChunk, n)); err != nil {
 			return err
 		}
-		ss = ss[n:]
 	}
 	return nil
 }
@@ -128,13 +127,10 @@ func (q queries) FindIntakeHeads(ctx context.Context, fingerprints []string) (ma
 // findIntakeHeads is FindIntakeHeads given each fingerprint's key.
 func (q queries) findIntakeHeads(ctx context.Context, fingerprints []string, fpKeys []int64) (map[string]hikeshi.AlertHead, error) {
 	out := make(map[string]hikeshi.AlertHead, len(fingerprints))
-	for start := 0; start < len(fingerprints); start += intakeChunk {
-		end := min(start+intakeChunk, len(fingerprints))
-		if err := q.findIntakeHeadsChunk(ctx, fingerprints[start:end], fpKeys[start:end], out); err != nil {
-			return out, err
-		}
-	}
-	return out, nil
+	err := intakeChunks(len(fingerprints), func(lo, hi int) error {
+		return q.findIntakeHeadsChunk(ctx, fingerprints[lo:hi], fpKeys[lo:hi], out)
+	})
+	return out, err
 }
 
 // findIntakeHeadsChunk looks up one chunk of fingerprints into out.
@@ -176,7 +172,8 @@ func (q queries) findIntakeHeadsChunk(ctx context.Context, fps []string, keys []
 // FindIntakeOpenEvents returns the open event of each group key that has one.
 func (q queries) FindIntakeOpenEvents(ctx context.Context, groupKeys []string) (map[string]hikeshi.AlertEvent, error) {
 	out := make(map[string]hikeshi.AlertEvent, len(groupKeys))
-	err := intakeChunks(groupKeys, func(keys []string) error {
+	err := intakeChunks(len(groupKeys), func(lo, hi int) error {
+		keys := groupKeys[lo:hi]
 		// SQLite, without statistics, would walk alert_events_status_idx
 		// through every open event; the partial unique index finds each key.
 		indexed := ""

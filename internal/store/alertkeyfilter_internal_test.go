@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -210,5 +211,28 @@ func TestKeyFilterBits(t *testing.T) {
 	waitFilter(t, db.keys)
 	if got, want := len(db.keys.bits)*64, filterSize(full); got != want || want <= filterMinBits {
 		t.Errorf("a full filter was replaced by one of %d bits, want %d", got, want)
+	}
+}
+
+// TestIntakeChunks checks the pieces the look-ups are split into: every item
+// once, in order, none bigger than intakeChunk, and an error stops them.
+func TestIntakeChunks(t *testing.T) {
+	for _, n := range []int{0, 1, intakeChunk - 1, intakeChunk, intakeChunk + 1, 3*intakeChunk + 7} {
+		next, pieces := 0, 0
+		err := intakeChunks(n, func(lo, hi int) error {
+			if lo != next || hi <= lo || hi-lo > intakeChunk {
+				t.Errorf("n=%d: piece [%d, %d) after %d", n, lo, hi, next)
+			}
+			next, pieces = hi, pieces+1
+			return nil
+		})
+		if err != nil || next != n || pieces != (n+intakeChunk-1)/intakeChunk {
+			t.Errorf("n=%d: covered %d in %d pieces, %v", n, next, pieces, err)
+		}
+	}
+	stop := errors.New("stop")
+	calls := 0
+	if err := intakeChunks(2*intakeChunk, func(lo, hi int) error { calls++; return stop }); err != stop || calls != 1 {
+		t.Errorf("error: %v after %d calls", err, calls)
 	}
 }
